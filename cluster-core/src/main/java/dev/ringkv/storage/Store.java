@@ -1,0 +1,75 @@
+package dev.ringkv.storage;
+
+import dev.ringkv.ring.Range;
+import java.util.List;
+
+/**
+ * A node's local key-value store (DESIGN §9).
+ *
+ * <p>Threading: a store is owned by one thread (its node's event loop); every method must be called
+ * from that thread. Implementations may use private background threads (e.g. a periodic fsync) that
+ * never touch the key directory.
+ *
+ * <p>Durability: {@link #apply} changes what {@link #get} returns at once, but the record reaches the
+ * operating system only at the next {@link #flush()}; callers that acknowledge a write wait for
+ * {@link #whenDurable}. If a flush fails (a full disk, an I/O error), the writes of that batch are
+ * rolled back — {@code get} no longer returns them — and every waiter is told the error.
+ */
+public interface Store extends AutoCloseable {
+
+    /** The newest entry for the key, a tombstone included; {@code null} if the store has none. */
+    StoredEntry get(byte[] key);
+
+    /**
+     * Stores the value ({@code null} = delete, kept as a tombstone) if {@code version} is newer than the
+     * version held for the key; an older or equal version is ignored (re-sent writes are idempotent).
+     *
+     * @return true if applied
+     * @throws StorageException if the store refuses writes (closed, or the previous flush failed and the
+     *     disk is still refusing) or the key/value exceeds the record limits
+     */
+    boolean apply(byte[] key, byte[] value, Version version);
+
+    /** Calls the listener after the next flush: with {@code null} once the batch is durable per policy, or the failure. */
+    void whenDurable(DurabilityListener listener);
+
+    /** True if writes are waiting for {@link #flush()}. */
+    boolean hasPendingWrites();
+
+    /** Writes the pending batch, fsyncs per policy, and notifies the waiters. Never throws for an I/O failure: waiters get it. */
+    void flush();
+
+    /**
+     * Live entries (and tombstones if asked) whose position lies in the range, in ring order starting after
+     * {@code after} (exclusive; {@code null} = from the start of the range), at most {@code limit}. A wrapping
+     * range is walked from its start across zero to its end.
+     */
+    List<StoredEntry> scan(Range range, StoredEntry after, int limit, boolean includeTombstones);
+
+    /** Live (non-tombstone) keys. */
+    long keyCount();
+
+    /** Bytes of live keys and values. */
+    long liveBytes();
+
+    /** Bytes on disk across all segment files. */
+    long diskBytes();
+
+    /** The highest version the store has ever held (survives restarts, compaction and tombstone removal). */
+    Version highestVersion();
+
+    /**
+     * Does at most a bounded slice of compaction work (so the owner's event loop stays responsive) if
+     * dead bytes justify it. Returns true if more work is waiting.
+     */
+    boolean compactStep();
+
+    @Override
+    void close();
+
+    /** Told once per {@link #whenDurable} registration. */
+    @FunctionalInterface
+    interface DurabilityListener {
+        void onFlushed(StorageException failureOrNull);
+    }
+}
