@@ -1,0 +1,291 @@
+package dev.ringkv.client;
+
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.wire.OutBuffer;
+import dev.ringkv.wire.ProtocolException;
+import dev.ringkv.wire.ReplyDecoder;
+import dev.ringkv.wire.RespValue;
+import dev.ringkv.wire.WireLimits;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A connection to one RingKV node (or any Redis-protocol server), sync and async, pipelined.
+ *
+ * <p>Threading: thread-safe. Commands may be sent from any thread; replies complete futures in send
+ * order on the connection's reader thread (so do not block inside a callback). Error replies complete
+ * futures of {@link #executeAsync} normally with a {@link RespValue.Error}; the sync methods and
+ * {@link #check} turn them into typed {@link RingKvException}s.
+ */
+public final class RingKvClient implements AutoCloseable {
+
+    private final ServerAddress address;
+    private final SocketChannel ch;
+    private final Duration timeout;
+    private final ConcurrentLinkedQueue<CompletableFuture<RespValue>> inFlight = new ConcurrentLinkedQueue<>();
+    private final Object writeLock = new Object();
+    private final OutBuffer out = new OutBuffer(8192);
+    private final Thread reader;
+    private volatile boolean closed;
+    private volatile RingKvException failure;
+
+    private RingKvClient(ServerAddress address, SocketChannel ch, Duration timeout) {
+        this.address = address;
+        this.ch = ch;
+        this.timeout = timeout;
+        this.reader = new Thread(this::readLoop, "ringkv-client-" + address);
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    public static RingKvClient connect(String host, int port) {
+        return connect(new ServerAddress(host, port), Duration.ofSeconds(10));
+    }
+
+    /**
+     * Opens a connection.
+     *
+     * @param timeout for connecting and for each sync call's reply
+     * @throws ConnectionException if the node cannot be reached
+     */
+    public static RingKvClient connect(ServerAddress address, Duration timeout) {
+        try {
+            SocketChannel ch = SocketChannel.open();
+            try {
+                ch.socket().connect(new InetSocketAddress(address.host(), address.port()), (int) timeout.toMillis());
+                ch.socket().setTcpNoDelay(true);
+            } catch (IOException e) {
+                ch.close();
+                throw e;
+            }
+            return new RingKvClient(address, ch, timeout);
+        } catch (IOException e) {
+            throw new ConnectionException("cannot connect to " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    public ServerAddress address() {
+        return address;
+    }
+
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    // ---- async ------------------------------------------------------------------------------------
+
+    /** Sends one command; the future completes with its reply (error replies included). */
+    public CompletableFuture<RespValue> executeAsync(byte[]... args) {
+        return pipeline(List.<byte[][]>of(args)).get(0);
+    }
+
+    /** Sends several commands in one write; futures complete in order. */
+    public List<CompletableFuture<RespValue>> pipeline(List<byte[][]> commands) {
+        List<CompletableFuture<RespValue>> futures = new ArrayList<>(commands.size());
+        synchronized (writeLock) {
+            RingKvException f = failure;
+            if (closed || f != null) {
+                ConnectionException e = f != null ? new ConnectionException(f.getMessage(), f)
+                        : new ConnectionException("connection to " + address + " is closed");
+                for (int i = 0; i < commands.size(); i++) {
+                    futures.add(CompletableFuture.failedFuture(e));
+                }
+                return futures;
+            }
+            for (byte[][] c : commands) {
+                out.command(c);
+                CompletableFuture<RespValue> fut = new CompletableFuture<>();
+                inFlight.add(fut);
+                futures.add(fut);
+            }
+            try {
+                ByteBuffer b = out.readable();
+                try {
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                } finally {
+                    out.compact();
+                }
+                out.trim(64 * 1024);
+            } catch (IOException e) {
+                fail(new ConnectionException("write to " + address + " failed: " + e.getMessage(), e));
+            }
+        }
+        if (closed) {
+            // the reader may have failed the queue before these futures joined it
+            fail(failure != null ? failure : new ConnectionException("connection to " + address + " is closed"));
+        }
+        return futures;
+    }
+
+    // ---- sync -------------------------------------------------------------------------------------
+
+    /** Sends a command and waits for its reply; error replies throw their typed exception. */
+    public RespValue execute(byte[]... args) {
+        return check(await(executeAsync(args)));
+    }
+
+    public RespValue execute(String... args) {
+        byte[][] b = new byte[args.length][];
+        for (int i = 0; i < args.length; i++) {
+            b[i] = args[i].getBytes(StandardCharsets.UTF_8);
+        }
+        return execute(b);
+    }
+
+    /** Waits for a reply with this client's timeout. */
+    public RespValue await(CompletableFuture<RespValue> future) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ConnectionException("no reply from " + address + " within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("interrupted while waiting for " + address);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof RingKvException r ? r : new ConnectionException(String.valueOf(c), c);
+        }
+    }
+
+    /** Returns the value, or throws the typed exception for an error reply. */
+    public static RespValue check(RespValue v) {
+        if (v instanceof RespValue.Error e) {
+            throw ServerErrorException.of(e.text());
+        }
+        return v;
+    }
+
+    public byte[] get(byte[] key) {
+        RespValue v = execute("GET".getBytes(StandardCharsets.US_ASCII), key);
+        return v instanceof RespValue.Bulk b ? b.bytes() : null;
+    }
+
+    /** The value as UTF-8, or null if the key does not exist. */
+    public String get(String key) {
+        byte[] v = get(key.getBytes(StandardCharsets.UTF_8));
+        return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    }
+
+    public void set(byte[] key, byte[] value) {
+        execute("SET".getBytes(StandardCharsets.US_ASCII), key, value);
+    }
+
+    public void set(String key, String value) {
+        set(key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Deletes the key; true if it existed. */
+    public boolean del(String key) {
+        RespValue v = execute("DEL", key);
+        return v instanceof RespValue.Int i && i.value() > 0;
+    }
+
+    public boolean exists(String key) {
+        RespValue v = execute("EXISTS", key);
+        return v instanceof RespValue.Int i && i.value() > 0;
+    }
+
+    /** The original system's put: returns {@code PUT_SUCCESS} (new key) or {@code PUT_UPDATE}. */
+    public String put(String key, String value) {
+        return ((RespValue.Simple) execute("PUT", key, value)).text();
+    }
+
+    /** The original system's delete: {@code DELETE_SUCCESS}, or a ServerErrorException {@code DELETE_ERROR}. */
+    public String delete(String key) {
+        return ((RespValue.Simple) execute("DELETE", key)).text();
+    }
+
+    public String ping() {
+        RespValue v = execute("PING");
+        return v instanceof RespValue.Simple s ? s.text() : String.valueOf(v);
+    }
+
+    /** The ring as the original system printed it: {@code from,to,host:port;...}. */
+    public String keyrange() {
+        return ((RespValue.Bulk) execute("KEYRANGE")).utf8();
+    }
+
+    public String keyrangeRead() {
+        return ((RespValue.Bulk) execute("KEYRANGE_READ")).utf8();
+    }
+
+    // ---- reading ----------------------------------------------------------------------------------
+
+    private void readLoop() {
+        ReplyDecoder decoder = new ReplyDecoder(WireLimits.DEFAULT);
+        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        try {
+            while (!closed) {
+                int need = decoder.bytesNeeded();
+                if (need > in.capacity()) {
+                    ByteBuffer bigger = ByteBuffer.allocate(need);
+                    in.flip();
+                    bigger.put(in);
+                    in = bigger;
+                } else if (!in.hasRemaining()) {
+                    ByteBuffer bigger = ByteBuffer.allocate(in.capacity() * 2);
+                    in.flip();
+                    bigger.put(in);
+                    in = bigger;
+                }
+                int r = ch.read(in);
+                if (r < 0) {
+                    fail(new ConnectionException("connection closed by " + address));
+                    return;
+                }
+                in.flip();
+                RespValue v;
+                while ((v = decoder.next(in)) != null) {
+                    CompletableFuture<RespValue> f = inFlight.poll();
+                    if (f == null) {
+                        fail(new ConnectionException("unexpected reply from " + address + ": " + v));
+                        return;
+                    }
+                    f.complete(v);
+                }
+                in.compact();
+            }
+        } catch (IOException e) {
+            fail(new ConnectionException(closed ? "connection closed" : "read from " + address + " failed: "
+                    + e.getMessage(), e));
+        } catch (ProtocolException e) {
+            fail(new ConnectionException("bad reply from " + address + ": " + e.getMessage(), e));
+        }
+    }
+
+    private void fail(RingKvException e) {
+        if (failure == null) {
+            failure = e;
+        }
+        closed = true;
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // already failing
+        }
+        CompletableFuture<RespValue> f;
+        while ((f = inFlight.poll()) != null) {
+            f.completeExceptionally(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            fail(new ConnectionException("connection to " + address + " closed by the client"));
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.ringkv.node;
+
+import dev.ringkv.ring.ServerAddress;
+
+/**
+ * A node's protocol logic as a runtime drives it (DESIGN §3): commands and messages in, replies and
+ * messages out through the {@link NodeContext}. Threading: every call comes from the node's event loop.
+ */
+public interface NodeLogic {
+
+    /** Called once, on the node thread, before any command or message. */
+    default void onStart() {
+    }
+
+    /** A command from a client connection (arguments binary-safe, at least one). */
+    void onCommand(Session session, byte[][] args);
+
+    /** A message from a cluster peer (a connection that identified itself with {@code PEER}). */
+    default void onPeerMessage(ServerAddress from, byte[][] message) {
+    }
+
+    /** Called once, on the node thread, when the node stops; the store is still open. */
+    default void onStop() {
+    }
+}
