@@ -50,7 +50,7 @@ public final class Placement {
      */
     public static List<Transfer> diff(Ring before, Ring after, int replicationFactor) {
         Arcs arcs = new Arcs(before, after, replicationFactor);
-        Map<Move, boolean[]> moves = new LinkedHashMap<>();
+        Map<Move, List<Integer>> moves = new LinkedHashMap<>();
         for (int i = 0; i < arcs.count(); i++) {
             List<ServerAddress> oldHolders = arcs.holders(before, i);
             if (oldHolders.isEmpty()) {
@@ -59,7 +59,7 @@ public final class Placement {
             ServerAddress source = sourceAmong(oldHolders, after);
             for (ServerAddress h : arcs.holders(after, i)) {
                 if (!oldHolders.contains(h)) {
-                    moves.computeIfAbsent(new Move(source, h), k -> new boolean[arcs.count()])[i] = true;
+                    moves.computeIfAbsent(new Move(source, h), k -> new ArrayList<>()).add(i);
                 }
             }
         }
@@ -83,18 +83,18 @@ public final class Placement {
      */
     public static Map<ServerAddress, List<Range>> dropped(Ring before, Ring after, int replicationFactor) {
         Arcs arcs = new Arcs(before, after, replicationFactor);
-        Map<ServerAddress, boolean[]> lost = new LinkedHashMap<>();
+        Map<ServerAddress, List<Integer>> lost = new LinkedHashMap<>();
         for (int i = 0; i < arcs.count(); i++) {
             List<ServerAddress> newHolders = arcs.holders(after, i);
             for (ServerAddress h : arcs.holders(before, i)) {
                 if (!newHolders.contains(h)) {
-                    lost.computeIfAbsent(h, k -> new boolean[arcs.count()])[i] = true;
+                    lost.computeIfAbsent(h, k -> new ArrayList<>()).add(i);
                 }
             }
         }
         Map<ServerAddress, List<Range>> result = new LinkedHashMap<>();
         for (ServerAddress m : before.members()) {
-            boolean[] covered = lost.get(m);
+            List<Integer> covered = lost.get(m);
             if (covered != null) {
                 List<Range> ranges = new ArrayList<>(arcs.maximalRuns(covered));
                 ranges.sort(Comparator.comparing(Range::from));
@@ -146,32 +146,31 @@ public final class Placement {
             return ring.isEmpty() ? List.of() : ring.replicasOf(cuts[i], rf);
         }
 
-        /** The covered arcs merged into maximal runs, wrapping past zero. */
-        List<Range> maximalRuns(boolean[] covered) {
-            int n = covered.length;
-            int start = -1;
-            for (int i = 0; i < n; i++) {
-                if (covered[i] && !covered[Math.floorMod(i - 1, n)]) {
-                    start = i;
-                    break;
-                }
-            }
-            if (start < 0) {
-                // every arc (or none) is covered; callers only pass arrays with at least one arc set
+        /** The given arcs (ascending indices, at least one) merged into maximal runs, wrapping past zero. */
+        List<Range> maximalRuns(List<Integer> covered) {
+            int n = cuts.length;
+            if (covered.size() == n) {
                 return List.of(Range.full(cuts[n - 1]));
             }
-            List<Range> runs = new ArrayList<>();
-            for (int k = 0; k < n; k++) {
-                int i = (start + k) % n;
-                if (covered[i] && !covered[Math.floorMod(i - 1, n)]) {
-                    int end = i;
-                    while (covered[(end + 1) % n]) {
-                        end = (end + 1) % n;
-                    }
-                    runs.add(new Range(cuts[Math.floorMod(i - 1, n)], cuts[end]));
+            List<int[]> runs = new ArrayList<>();
+            int start = covered.get(0);
+            int end = start;
+            for (int a : covered.subList(1, covered.size())) {
+                if (a != end + 1) {
+                    runs.add(new int[] {start, end});
+                    start = a;
                 }
+                end = a;
             }
-            return runs;
+            runs.add(new int[] {start, end});
+            if (runs.size() > 1 && runs.get(0)[0] == 0 && end == n - 1) {
+                runs.get(0)[0] = runs.remove(runs.size() - 1)[0]; // the run across zero
+            }
+            List<Range> ranges = new ArrayList<>();
+            for (int[] r : runs) {
+                ranges.add(new Range(cuts[Math.floorMod(r[0] - 1, n)], cuts[r[1]]));
+            }
+            return ranges;
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -83,7 +84,7 @@ class KeyrangeTest {
     void parseAcceptsAnyEntryOrderWhitespaceAndNoTrailingSemicolon() {
         Ring r = new Ring(2, 0, FOUR);
         List<String> entries = new ArrayList<>(List.of(r.keyrangeText().split(";")));
-        java.util.Collections.reverse(entries);
+        Collections.reverse(entries);
         assertEquals(r, Ring.parseKeyrange(" " + String.join("; ", entries) + "\n", 2));
     }
 

@@ -84,7 +84,19 @@ class PlacementTest {
     }
 
     @Test
-    void adjacentArcsWithTheSameSourceAndTargetMergeAcrossZero() {
+    void arcsOfTheSameMoveMergeAcrossZero() {
+        // rf 2; X joins at 50 and D at 400 around zero. The cut at 400 (D's) separates two arcs that
+        // both go A -> X: they must come out as one transfer (300, 50].
+        Ring before = placed(A, 100, B, 200, C, 300);
+        Ring after = placed(X, 50, A, 100, B, 200, C, 300, D, 400);
+        assertEquals(List.of(move(200, 300, C, D), move(300, 400, A, D), move(300, 50, A, X)),
+                Placement.diff(before, after, 2));
+        assertEquals(Map.of(A, List.of(new Range(at(200), at(400))), B, List.of(new Range(at(300), at(50)))),
+                Placement.dropped(before, after, 2));
+    }
+
+    @Test
+    void joinAtTheBottomOfTheRingTakesTheArcAcrossZero() {
         // D joins at 50 with rf 1: it takes (C, D] = (300, 50] from A, one arc across zero
         Ring before = placed(A, 100, B, 200, C, 300);
         Ring after = placed(D, 50, A, 100, B, 200, C, 300);

@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.Test;
 
 class RingTest {
@@ -189,7 +190,7 @@ class RingTest {
         assertMessage("term cannot go back from 2 to 1", () -> ABC.withTerm(1));
     }
 
-    private static void assertMessage(String message, org.junit.jupiter.api.function.Executable call) {
+    private static void assertMessage(String message, Executable call) {
         assertEquals(message, assertThrows(IllegalArgumentException.class, call).getMessage());
     }
 
