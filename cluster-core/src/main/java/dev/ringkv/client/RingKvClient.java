@@ -83,6 +83,12 @@ public final class RingKvClient implements AutoCloseable {
         return !closed;
     }
 
+    /** Why the connection closed (null while open). */
+    public String closeReason() {
+        RingKvException f = failure;
+        return f == null ? (closed ? "closed" : null) : f.getMessage();
+    }
+
     // ---- async ------------------------------------------------------------------------------------
 
     /** Sends one command; the future completes with its reply (error replies included). */

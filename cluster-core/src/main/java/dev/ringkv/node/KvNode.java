@@ -52,8 +52,23 @@ public final class KvNode implements NodeLogic {
         ring = new Ring(1, term, List.of(ctx.self()));
         startedAt = ctx.now();
         stats.startSampling(ctx);
+        compactLater(1000);
         LOG.info("{} serving a one-node ring (version {}), {} keys, last version {}",
                 ctx.self(), ring.version(), store.keyCount(), high);
+    }
+
+    /** Compaction runs in bounded slices between commands, so it never stalls the loop for long. */
+    private void compactLater(long delay) {
+        ctx.schedule(delay, () -> {
+            boolean more;
+            try {
+                more = store.compactStep();
+            } catch (StorageException e) {
+                LOG.warn("{} compaction step failed: {}", ctx.self(), e.getMessage());
+                more = false;
+            }
+            compactLater(more ? 0 : 1000);
+        });
     }
 
     /** Extra INFO fields from the runtime (connections, pid, port). */

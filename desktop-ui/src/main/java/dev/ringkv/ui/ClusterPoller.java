@@ -1,7 +1,6 @@
 package dev.ringkv.ui;
 
 import dev.ringkv.client.RingKvClient;
-import dev.ringkv.client.RingKvException;
 import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.wire.RespValue;
@@ -55,7 +54,8 @@ final class ClusterPoller implements AutoCloseable {
             String ks = ((RespValue.Bulk) client.execute("INFO", "keyspace")).utf8();
             keys.put(node.toString(), parseKeys(ks));
             sink.accept(new ClusterSnapshot(ring, keys, node.toString(), null));
-        } catch (RingKvException | IllegalArgumentException | ClassCastException e) {
+        } catch (RuntimeException e) {
+            // any failure must not cancel the periodic task: report it and try again next time
             LOG.debug("poll of {} failed: {}", node, e.toString());
             if (client != null) {
                 client.close();

@@ -160,8 +160,13 @@ final class ClientShell implements AutoCloseable {
     }
 
     private RingKvClient connected() {
-        if (client == null || !client.isOpen()) {
+        if (client != null && !client.isOpen()) {
+            String lost = "Connection to " + client.address() + " lost (" + client.closeReason()
+                    + "). Use 'connect <host> <port>' to reconnect.";
             client = null;
+            throw new IllegalStateException(lost);
+        }
+        if (client == null) {
             throw new IllegalStateException("Not connected: use 'connect <host> <port>' first.");
         }
         return client;

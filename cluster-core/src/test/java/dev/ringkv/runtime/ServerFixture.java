@@ -1,0 +1,31 @@
+package dev.ringkv.runtime;
+
+import dev.ringkv.client.RingKvClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Real nodes on loopback, ephemeral ports, temporary directories; closed after each test. */
+final class ServerFixture implements AutoCloseable {
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    NioNode start(Path dir) {
+        NioNode n = StandaloneServer.start(ServerOptions.loopback(0), dir);
+        open.add(n);
+        return n;
+    }
+
+    RingKvClient client(NioNode n) {
+        RingKvClient c = RingKvClient.connect(n.address(), Duration.ofSeconds(10));
+        open.add(0, c);
+        return c;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+}

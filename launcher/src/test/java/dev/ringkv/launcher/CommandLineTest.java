@@ -1,0 +1,89 @@
+package dev.ringkv.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad flags get a clear message and exit code 2; -h works on every command. */
+class CommandLineTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : new String[] {"server", "client", "dump", "bench"}) {
+            assertEquals(0, Main.run(cmd, "-h"), cmd);
+        }
+        assertEquals(0, Main.run("-h"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("Usage: ringkv server") && help.contains("--fsync"), help);
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        assertEquals(2, Main.run("frobnicate"));
+        assertTrue(err().contains("Unmatched argument"), err());
+    }
+
+    @Test
+    void badPortIsAUsageError() {
+        assertEquals(2, Main.run("server", "-p", "notaport"));
+        assertTrue(err().contains("Invalid value for option '--port'"), err());
+    }
+
+    @Test
+    void missingPortIsAUsageError() {
+        assertEquals(2, Main.run("server"));
+        assertTrue(err().contains("Missing required option: '--port=<port>'"), err());
+    }
+
+    @Test
+    void badFsyncPolicyIsAUsageError() {
+        assertEquals(2, Main.run("server", "-p", "0", "--fsync", "sometimes", "-d", dir.toString()));
+        assertTrue(err().contains("unknown fsync policy 'sometimes'"), err());
+    }
+
+    @Test
+    void benchRejectsNonsenseNumbers() {
+        assertEquals(2, Main.run("bench", "--clients", "0"));
+        assertTrue(err().contains("--clients"), err());
+    }
+
+    @Test
+    void dumpOfAMissingDirectoryIsAUsageError() {
+        assertEquals(2, Main.run("dump", "-d", dir.resolve("nope").toString()));
+        assertTrue(err().contains("no such data directory"), err());
+    }
+}
