@@ -29,21 +29,23 @@ for port in "$RINGKV_PORT" "$REDIS_PORT"; do
 done
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1), $(redis-server --version | cut -d' ' -f1-3)"
-echo "command: redis-benchmark -h 127.0.0.1 -p PORT -t set,get -n $N -c $C -d $D -r $R [-P 16] -q"
+echo "command: redis-benchmark -h 127.0.0.1 -p PORT -t set,get -n $N -c $C -d $D -r $R [-P 16] --csv"
 declare -A results
 for pipe in 1 16; do
   popt=""; [ "$pipe" -gt 1 ] && popt="-P $pipe"
   # warm-up (JIT) for RingKV, not counted
   # shellcheck disable=SC2086
-  redis-benchmark -h 127.0.0.1 -p "$RINGKV_PORT" -t set,get -n "$N" -c "$C" -d "$D" -r "$R" $popt -q >/dev/null 2>&1 || true
+  redis-benchmark -h 127.0.0.1 -p "$RINGKV_PORT" -t set,get -n "$N" -c "$C" -d "$D" -r "$R" $popt --csv >/dev/null 2>&1 || true
   for round in $(seq 1 "$rounds"); do
     for target in ringkv redis; do
       port=$RINGKV_PORT; [ "$target" = redis ] && port=$REDIS_PORT
       # shellcheck disable=SC2086
-      out=$(redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -n "$N" -c "$C" -d "$D" -r "$R" $popt -q 2>&1 | tr '\r' '\n' | grep -E '^(SET|GET):' )
-      set_rps=$(echo "$out" | awk '/^SET:/{print $2}')
-      get_rps=$(echo "$out" | awk '/^GET:/{print $2}')
-      echo "P=$pipe round=$round $target SET=$set_rps GET=$get_rps"
+      out=$(redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -n "$N" -c "$C" -d "$D" -r "$R" $popt --csv 2>/dev/null)
+      set_rps=$(echo "$out" | awk -F'"' '$2=="SET"{print $4}')
+      get_rps=$(echo "$out" | awk -F'"' '$2=="GET"{print $4}')
+      set_p99=$(echo "$out" | awk -F'"' '$2=="SET"{print $14}')
+      get_p99=$(echo "$out" | awk -F'"' '$2=="GET"{print $14}')
+      echo "P=$pipe round=$round $target SET=$set_rps (p99 ${set_p99} ms) GET=$get_rps (p99 ${get_p99} ms)"
       results["$pipe,$target,SET"]+="$set_rps "
       results["$pipe,$target,GET"]+="$get_rps "
     done

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class KvNode implements NodeLogic {
 
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
+    private static final long COMPACTION_PACE_MILLIS = 10;
     private static final byte[] NULL_WORD = "null".getBytes(StandardCharsets.US_ASCII);
 
     private final NodeContext ctx;
@@ -57,7 +58,10 @@ public final class KvNode implements NodeLogic {
                 ctx.self(), ring.version(), store.keyCount(), high);
     }
 
-    /** Compaction runs in bounded slices between commands, so it never stalls the loop for long. */
+    /**
+     * Compaction runs in bounded slices between commands, paced so it takes a bounded share of the loop
+     * (one slice per {@link #COMPACTION_PACE_MILLIS}) yet reclaims faster than a saturating writer fills.
+     */
     private void compactLater(long delay) {
         ctx.schedule(delay, () -> {
             boolean more;
@@ -67,7 +71,7 @@ public final class KvNode implements NodeLogic {
                 LOG.warn("{} compaction step failed: {}", ctx.self(), e.getMessage());
                 more = false;
             }
-            compactLater(more ? 0 : 1000);
+            compactLater(more ? COMPACTION_PACE_MILLIS : 1000);
         });
     }
 
@@ -298,7 +302,7 @@ public final class KvNode implements NodeLogic {
             b.append("# Server\r\n")
                     .append("redis_version:7.0.0\r\n")
                     .append("ringkv_version:").append(Commands.VERSION).append("\r\n")
-                    .append("redis_mode:cluster\r\n")
+                    .append("redis_mode:standalone\r\n")
                     .append("process_id:").append(rt.getOrDefault("process_id", "0")).append("\r\n")
                     .append("tcp_port:").append(ctx.self().port()).append("\r\n")
                     .append("advertised_address:").append(ctx.self()).append("\r\n")

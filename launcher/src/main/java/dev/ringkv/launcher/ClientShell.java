@@ -37,7 +37,7 @@ final class ClientShell implements AutoCloseable {
         this.out = out;
     }
 
-    /** Lines that reported an error (piped runs exit non-zero if any). */
+    /** Lines that failed: usage mistakes, unknown commands, server or connection errors (piped runs then exit 1). */
     int failures() {
         return failures;
     }
@@ -132,7 +132,7 @@ final class ClientShell implements AutoCloseable {
         }
         String v = connected().get(key);
         if (v == null) {
-            error("get_error " + key + " (no such key)");
+            out.println("get_error " + key + " (no such key)"); // an answer, not a failure
         } else {
             out.println("get_success " + key + " " + v);
         }
@@ -150,7 +150,11 @@ final class ClientShell implements AutoCloseable {
             c.delete(key);
             out.println("delete_success " + key);
         } catch (ServerErrorException e) {
-            error("delete_error " + key + ("DELETE_ERROR".equals(e.code()) ? " (no such key)" : " " + e.getMessage()));
+            if ("DELETE_ERROR".equals(e.code())) {
+                out.println("delete_error " + key + " (no such key)"); // an answer, not a failure
+            } else {
+                error("delete_error " + key + " " + e.getMessage());
+            }
         }
     }
 

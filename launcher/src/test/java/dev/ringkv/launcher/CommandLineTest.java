@@ -82,6 +82,49 @@ class CommandLineTest {
     }
 
     @Test
+    void theClientReadsPipedCommandsLineByLine() {
+        java.io.InputStream oldIn = System.in;
+        try (dev.ringkv.runtime.NioNode node = dev.ringkv.runtime.StandaloneServer.start(
+                dev.ringkv.runtime.ServerOptions.loopback(0), dir.resolve("n"))) {
+            String script = "connect 127.0.0.1 " + node.address().port() + "\nput k v with spaces\nget k\nget missing\nquit\nget k\n";
+            System.setIn(new java.io.ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)));
+            assertEquals(0, Main.run("client"));
+            String printed = out.toString(StandardCharsets.UTF_8);
+            assertEquals(String.join(System.lineSeparator(), "Connected to RingKV at 127.0.0.1:" + node.address().port(),
+                    "put_success k", "get_success k v with spaces", "get_error missing (no such key)", "Bye.", ""), printed);
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
+    @Test
+    void aPipedScriptWithAFailingLineExitsOne() {
+        java.io.InputStream oldIn = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("get k\n".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(1, Main.run("client"));
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("Not connected"));
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
+    @Test
+    void dumpPrintsTheEntriesOfADataDirectory() throws Exception {
+        try (dev.ringkv.runtime.NioNode node = dev.ringkv.runtime.StandaloneServer.start(
+                dev.ringkv.runtime.ServerOptions.loopback(0), dir.resolve("d"));
+             dev.ringkv.client.RingKvClient c = dev.ringkv.client.RingKvClient.connect(node.address(), java.time.Duration.ofSeconds(5))) {
+            c.set("alpha", "one");
+            c.set("beta", "two\u0001");
+            c.del("beta");
+        }
+        assertEquals(0, Main.run("dump", "-d", dir.resolve("d").toString()));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("alpha") && printed.contains("one"), printed);
+        assertTrue(printed.contains("beta") && printed.contains("(deleted)"), printed);
+    }
+
+    @Test
     void dumpOfAMissingDirectoryIsAUsageError() {
         assertEquals(2, Main.run("dump", "-d", dir.resolve("nope").toString()));
         assertTrue(err().contains("no such data directory"), err());
