@@ -134,7 +134,7 @@ final class Recovery {
         if (newest && !readOnly && size <= Segment.HEADER_BYTES) {
             // Created just before the process died: nothing was ever acknowledged from it.
             Files.delete(f.path());
-            report("{}: {}; deleted its {} bytes (a segment torn while being created)", name, header.problem(), size);
+            report("{}: {}; deleted it (a segment torn while being created)", name, header.problem());
         } else if (newest && !readOnly) {
             Files.move(f.path(), f.path().resolveSibling(name + StoreFiles.CORRUPT_SUFFIX), StandardCopyOption.REPLACE_EXISTING);
             report("{}: {}; its {} bytes are set aside as {}{}", name, header.problem(), size, name, StoreFiles.CORRUPT_SUFFIX);
