@@ -222,7 +222,7 @@ public final class LogStore implements Store {
         } catch (IOException e) {
             rollBack(start);
             String message = "disk write failed: " + StoreFiles.describe(e) + "; the write was not applied";
-            log.warn("{} {} ({} writes of this batch rolled back)", dir, message, writes);
+            log.warn("{} {} (writes rolled back: {})", dir, message, writes);
             return new StorageException(message, e);
         }
     }
