@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -107,7 +108,7 @@ public final class LogStore implements Store {
             LogStore store = new LogStore(options, dir, lock, recovered);
             log.info("{} opened: {} keys, {} tombstones, {} segments, {} bytes on disk, highest version {}, fsync {}, in {} ms",
                     dir, store.keyCount(), store.keyDir.tombstones(), store.segments.size(), store.diskBytes(),
-                    store.highest, options.fsyncPolicy().name().toLowerCase(java.util.Locale.ROOT),
+                    store.highest, options.fsyncPolicy().name().toLowerCase(Locale.ROOT),
                     (System.nanoTime() - started) / 1_000_000);
             return store;
         } catch (IOException e) {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringkv.ring.Hashing;
 import java.nio.file.Files;
@@ -175,6 +176,32 @@ class LogStoreTest {
         assertTrue(e.getMessage().startsWith("cannot create data directory " + file.resolve("data")), e.getMessage());
         StorageException notDir = assertThrows(StorageException.class, () -> LogStore.open(options(file).build()));
         assertEquals("data directory " + file + " is not a directory", notDir.getMessage());
+    }
+
+    @Test
+    void refusesADirectoryItCannotWrite() throws Exception {
+        Path readOnly = Files.createDirectory(dir.resolve("read-only"));
+        assumeTrue(readOnly.toFile().setWritable(false, false) && !Files.isWritable(readOnly),
+                "permissions are not enforced for this user (root?)");
+        try {
+            StorageException e = assertThrows(StorageException.class, () -> LogStore.open(options(readOnly).build()));
+            assertEquals("data directory " + readOnly + " is not writable", e.getMessage());
+        } finally {
+            readOnly.toFile().setWritable(true, false);
+        }
+    }
+
+    @Test
+    void refusesNonsensicalOptions() {
+        assertThrows(IllegalArgumentException.class, () -> options(dir).segmentBytes(10).build());
+        assertThrows(IllegalArgumentException.class, () -> options(dir).compactionThresholds(0, 1.5).build());
+        assertThrows(IllegalArgumentException.class, () -> options(dir).maxValueBytes(Integer.MAX_VALUE).build());
+        StoreOptions defaults = StoreOptions.defaults(dir);
+        assertEquals(64L << 20, defaults.segmentBytes());
+        assertEquals(65_536, defaults.maxKeyBytes());
+        assertEquals(16 << 20, defaults.maxValueBytes());
+        assertEquals(4_096, defaults.inlineValueBytes());
+        assertEquals(0, defaults.tombstoneRetention());
     }
 
     @Test
