@@ -1,0 +1,146 @@
+package dev.ringkv.storage;
+
+import dev.ringkv.ring.Position;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.NavigableSet;
+import java.util.TreeSet;
+
+/**
+ * The in-memory key directory (DESIGN §9): for every key, where its newest record lies. A hash map serves
+ * point lookups; the same entries, ordered by (ring position, key bytes), make a range scan one ordered
+ * walk. An entry's position never changes, so updating a key touches neither index. Also keeps the
+ * counts the store reports and each segment's live bytes. Owner thread only.
+ */
+final class KeyDir {
+
+    /** Ring order; probes (bias != 0) sort before or after every key at their position. */
+    static final Comparator<Entry> RING_ORDER = (a, b) -> {
+        int c = a.position.compareTo(b.position);
+        if (c != 0) {
+            return c;
+        }
+        if (a.bias != 0 || b.bias != 0) {
+            return Integer.compare(a.bias, b.bias);
+        }
+        return Arrays.compareUnsigned(a.key.bytes, b.key.bytes);
+    };
+
+    /** Where a key's newest record is, and its value if small enough to keep in memory. */
+    static final class Entry {
+        final Key key;
+        final Position position;
+        final int bias;
+        Segment segment;
+        long offset;
+        int recordSize;
+        int valueLength;
+        Version version;
+        byte[] inlineValue;
+
+        Entry(Key key, Position position, int bias) {
+            this.key = key;
+            this.position = position;
+            this.bias = bias;
+        }
+
+        boolean isTombstone() {
+            return valueLength < 0;
+        }
+    }
+
+    private final HashMap<Key, Entry> byKey = new HashMap<>();
+    private final TreeSet<Entry> byPosition = new TreeSet<>(RING_ORDER);
+    private long liveKeys;
+    private long liveBytes;
+    private long tombstones;
+
+    Entry get(Key key) {
+        return byKey.get(key);
+    }
+
+    /** Adds a key with no record yet; {@link #place} it next. */
+    Entry add(Key key, Position position) {
+        Entry e = new Entry(key, position, 0);
+        byKey.put(key, e);
+        byPosition.add(e);
+        return e;
+    }
+
+    /** Points the entry at a new record of its key. */
+    void place(Entry e, Segment segment, long offset, int recordSize, int valueLength, Version version, byte[] inlineValue) {
+        unaccount(e);
+        e.segment = segment;
+        e.offset = offset;
+        e.recordSize = recordSize;
+        e.valueLength = valueLength;
+        e.version = version;
+        e.inlineValue = inlineValue;
+        account(e);
+    }
+
+    /** The same record, copied elsewhere by compaction. */
+    void move(Entry e, Segment segment, long offset) {
+        e.segment.liveBytes -= e.recordSize;
+        e.segment = segment;
+        e.offset = offset;
+        segment.liveBytes += e.recordSize;
+    }
+
+    void remove(Entry e) {
+        unaccount(e);
+        e.segment = null;
+        byKey.remove(e.key);
+        byPosition.remove(e);
+    }
+
+    NavigableSet<Entry> ordered() {
+        return byPosition;
+    }
+
+    long liveKeys() {
+        return liveKeys;
+    }
+
+    long liveBytes() {
+        return liveBytes;
+    }
+
+    long tombstones() {
+        return tombstones;
+    }
+
+    private void unaccount(Entry e) {
+        if (e.segment == null) {
+            return;
+        }
+        e.segment.liveBytes -= e.recordSize;
+        if (e.isTombstone()) {
+            tombstones--;
+        } else {
+            liveKeys--;
+            liveBytes -= e.key.bytes.length + (long) e.valueLength;
+        }
+    }
+
+    private void account(Entry e) {
+        e.segment.liveBytes += e.recordSize;
+        if (e.isTombstone()) {
+            tombstones++;
+        } else {
+            liveKeys++;
+            liveBytes += e.key.bytes.length + (long) e.valueLength;
+        }
+    }
+
+    /** A probe that sorts before (bias -1) or after (+1) every key at the position. */
+    static Entry probe(Position position, int bias) {
+        return new Entry(null, position, bias);
+    }
+
+    /** A probe equal to the entry of exactly this key at this position. */
+    static Entry probe(Position position, byte[] key) {
+        return new Entry(new Key(key), position, 0);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.ringkv.storage;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads a segment's records in order through a window buffer (recovery, compaction, dump). It stops at
+ * the first record that is torn or fails its checksum and says where and why: a reader never hands out
+ * a record it could not verify.
+ */
+final class SegmentReader {
+
+    static final int DEFAULT_WINDOW_BYTES = 1 << 20;
+
+    private final FileChannel channel;
+    private final long end;
+    private final CRC32C crc = new CRC32C();
+    private byte[] window;
+    private long windowStart;
+    private int windowLength;
+    private long next;
+
+    private long offset;
+    private int at;
+    private int size;
+    private int keyLength;
+    private int valueLength;
+    private Version version;
+
+    private long problemOffset = -1;
+    private String problem;
+
+    SegmentReader(FileChannel channel, long start, long end, int windowBytes) {
+        this.channel = channel;
+        this.end = end;
+        this.window = new byte[Math.max(windowBytes, RecordCodec.HEADER_BYTES)];
+        this.windowStart = start;
+        this.next = start;
+    }
+
+    SegmentReader(FileChannel channel, long start, long end) {
+        this(channel, start, end, DEFAULT_WINDOW_BYTES);
+    }
+
+    /** Moves to the next record; false at the end or at a damaged record (then {@link #problem()} says why). */
+    boolean next() throws IOException {
+        if (problem != null) {
+            return false;
+        }
+        long off = next;
+        long left = end - off;
+        if (left == 0) {
+            return false;
+        }
+        if (left < RecordCodec.HEADER_BYTES) {
+            return fail(off, "torn record: only " + left + " bytes left");
+        }
+        int p = fill(off, RecordCodec.HEADER_BYTES);
+        int kl = RecordCodec.getInt(window, p + 4);
+        int vl = RecordCodec.getInt(window, p + 8);
+        if (kl < 0 || vl < RecordCodec.TOMBSTONE) {
+            return fail(off, "invalid lengths (key " + kl + ", value " + vl + ")");
+        }
+        long recordSize = (long) RecordCodec.HEADER_BYTES + kl + Math.max(vl, 0);
+        if (recordSize > StoreOptions.MAX_RECORD_BYTES) {
+            return fail(off, "implausible record size " + recordSize);
+        }
+        if (recordSize > left) {
+            return fail(off, "torn record: " + recordSize + " bytes long, " + left + " left");
+        }
+        p = fill(off, (int) recordSize);
+        if (!RecordCodec.checksumMatches(window, p, (int) recordSize, crc)) {
+            return fail(off, "checksum mismatch");
+        }
+        offset = off;
+        at = p;
+        size = (int) recordSize;
+        keyLength = kl;
+        valueLength = vl;
+        version = new Version(RecordCodec.getLong(window, p + 12), RecordCodec.getLong(window, p + 20));
+        next = off + recordSize;
+        return true;
+    }
+
+    /** Makes [off, off + n) available in the window and returns its index there. */
+    private int fill(long off, int n) throws IOException {
+        if (off >= windowStart && off + n <= windowStart + windowLength) {
+            return (int) (off - windowStart);
+        }
+        if (n > window.length) {
+            window = new byte[n];
+        }
+        int want = (int) Math.min(window.length, end - off);
+        ByteBuffer dst = ByteBuffer.wrap(window, 0, want);
+        long p = off;
+        while (dst.hasRemaining()) {
+            int r = channel.read(dst, p);
+            if (r < 0) {
+                throw new EOFException("segment ended at byte " + p + " while " + end + " bytes were expected");
+            }
+            p += r;
+        }
+        windowStart = off;
+        windowLength = want;
+        return 0;
+    }
+
+    private boolean fail(long off, String why) {
+        problemOffset = off;
+        problem = why;
+        return false;
+    }
+
+    long offset() {
+        return offset;
+    }
+
+    int size() {
+        return size;
+    }
+
+    int keyLength() {
+        return keyLength;
+    }
+
+    /** {@link RecordCodec#TOMBSTONE} for a tombstone. */
+    int valueLength() {
+        return valueLength;
+    }
+
+    Version version() {
+        return version;
+    }
+
+    byte[] key() {
+        int from = at + RecordCodec.HEADER_BYTES;
+        return Arrays.copyOfRange(window, from, from + keyLength);
+    }
+
+    /** The value, {@code null} for a tombstone. */
+    byte[] value() {
+        if (valueLength < 0) {
+            return null;
+        }
+        int from = at + RecordCodec.HEADER_BYTES + keyLength;
+        return Arrays.copyOfRange(window, from, from + valueLength);
+    }
+
+    /** Appends the current record, byte for byte, to the batch. */
+    void copyRecordTo(Batch batch) {
+        batch.appendRaw(window, at, size);
+    }
+
+    /** Where the reader stopped: the end, or the start of the damaged record. */
+    long stoppedAt() {
+        return problem != null ? problemOffset : next;
+    }
+
+    /** Why the reader stopped early, or {@code null}. */
+    String problem() {
+        return problem;
+    }
+}
