@@ -22,11 +22,13 @@ trap cleanup EXIT
 # shellcheck disable=SC2086
 java ${JAVA_OPTS:-} -jar "$jar" server -p "$RINGKV_PORT" -a 127.0.0.1 -d "$tmp/ringkv" --fsync "$FSYNC" --log-level WARN >"$tmp/ringkv.out" 2>&1 &
 pids+=($!)
-(cd "$tmp" && redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize no >"$tmp/redis.out" 2>&1) &
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$tmp" --daemonize no >"$tmp/redis.out" 2>&1 &
 pids+=($!)
 for port in "$RINGKV_PORT" "$REDIS_PORT"; do
-  for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 1 100); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done
+  [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] || { echo "nothing answers on port $port (in use by another program?)"; cat "$tmp"/*.out; exit 1; }
 done
+for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "a server exited at start:"; cat "$tmp"/*.out; exit 1; }; done
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1), $(redis-server --version | cut -d' ' -f1-3)"
 echo "command: redis-benchmark -h 127.0.0.1 -p PORT -t set,get -n $N -c $C -d $D -r $R [-P 16] --csv"
