@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class KvNode implements NodeLogic {
 
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
-    private static final long COMPACTION_PACE_MILLIS = 10;
+    private static final long COMPACTION_SLICE_MILLIS = 2;
     private static final byte[] NULL_WORD = "null".getBytes(StandardCharsets.US_ASCII);
 
     private final NodeContext ctx;
@@ -59,19 +59,26 @@ public final class KvNode implements NodeLogic {
     }
 
     /**
-     * Compaction runs in bounded slices between commands, paced so it takes a bounded share of the loop
-     * (one slice per {@link #COMPACTION_PACE_MILLIS}) yet reclaims faster than a saturating writer fills.
+     * Compaction runs in slices of at most {@link #COMPACTION_SLICE_MILLIS} of loop time, with a pause of
+     * the same length between slices while work remains: it can take up to half the loop when a writer
+     * saturates the disk with garbage, and never stalls a command for longer than one slice.
      */
     private void compactLater(long delay) {
         ctx.schedule(delay, () -> {
-            boolean more;
+            boolean more = false;
+            long start = ctx.now();
             try {
-                more = store.compactStep();
+                for (int i = 0; i < 256; i++) {
+                    more = store.compactStep();
+                    if (!more || ctx.now() - start >= COMPACTION_SLICE_MILLIS) {
+                        break;
+                    }
+                }
             } catch (StorageException e) {
                 LOG.warn("{} compaction step failed: {}", ctx.self(), e.getMessage());
                 more = false;
             }
-            compactLater(more ? COMPACTION_PACE_MILLIS : 1000);
+            compactLater(more ? COMPACTION_SLICE_MILLIS : 1000);
         });
     }
 

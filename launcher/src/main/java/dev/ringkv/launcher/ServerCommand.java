@@ -5,6 +5,8 @@ import dev.ringkv.runtime.ServerOptions;
 import dev.ringkv.runtime.StandaloneServer;
 import dev.ringkv.storage.FsyncPolicy;
 import dev.ringkv.wire.WireLimits;
+import dev.ringkv.storage.StorageException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -63,7 +65,14 @@ final class ServerCommand implements Callable<Integer> {
         ServerOptions options = new ServerOptions(address, port, address,
                 new WireLimits(Math.max(maxKey, maxValue), WireLimits.DEFAULT.maxArrayLength(),
                         WireLimits.DEFAULT.maxInlineBytes()), 1024, 4 * 1024 * 1024);
-        NioNode node = StandaloneServer.start(options, data, policy, maxKey, maxValue);
+        NioNode node;
+        try {
+            node = StandaloneServer.start(options, data, policy, maxKey, maxValue);
+        } catch (UncheckedIOException | StorageException | IllegalStateException e) {
+            // a port in use, a directory in use or unwritable: one clear line, no stack trace
+            System.err.println("ringkv server: " + e.getMessage());
+            return 1;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringkv-shutdown"));
         System.out.println("RingKV server " + node.address() + " ready (data in " + data.toAbsolutePath()
                 + ", fsync " + policy.name().toLowerCase(java.util.Locale.ROOT) + ")");

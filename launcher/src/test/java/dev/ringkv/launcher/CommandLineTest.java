@@ -76,6 +76,25 @@ class CommandLineTest {
     }
 
     @Test
+    void aPortInUseIsOneClearLineAndExitCodeOne() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertEquals(1, Main.run("server", "-p", String.valueOf(taken.getLocalPort()), "-a", "127.0.0.1",
+                    "-d", dir.resolve("p").toString()));
+            assertTrue(err().contains("ringkv server: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": Address already in use"), err());
+            assertTrue(!err().contains("\tat "), "no stack trace: " + err());
+        }
+    }
+
+    @Test
+    void aDataDirectoryInUseIsRefusedClearly() {
+        try (dev.ringkv.runtime.NioNode node = dev.ringkv.runtime.StandaloneServer.start(
+                dev.ringkv.runtime.ServerOptions.loopback(0), dir.resolve("busy"))) {
+            assertEquals(1, Main.run("server", "-p", "0", "-a", "127.0.0.1", "-d", dir.resolve("busy").toString()));
+            assertTrue(err().contains("ringkv server: data directory"), err());
+        }
+    }
+
+    @Test
     void benchRejectsNonsenseNumbers() {
         assertEquals(2, Main.run("bench", "--clients", "0"));
         assertTrue(err().contains("--clients"), err());
