@@ -11,6 +11,7 @@ public final class MainView extends BorderPane {
     private final RingView ring = new RingView();
     private final Label title = new Label();
     private final Label status = new Label();
+    private final Label data = new Label();
 
     public MainView() {
         createView();
@@ -22,7 +23,9 @@ public final class MainView extends BorderPane {
         status.getStyleClass().add("muted");
         status.setId("status");
         BorderPane.setMargin(title, new Insets(12, 16, 0, 16));
-        HBox bar = new HBox(status);
+        data.getStyleClass().add("muted");
+        data.setId("data-location");
+        HBox bar = new HBox(status, data);
         bar.getStyleClass().add("status-bar");
         setTop(title);
         setCenter(ring);
@@ -32,6 +35,7 @@ public final class MainView extends BorderPane {
     public void bindToModel(MonitorViewModel model) {
         title.textProperty().bind(model.titleProperty());
         status.textProperty().bind(model.statusProperty());
+        data.textProperty().bind(model.dataLocationProperty());
         ring.bindToModel(model);
     }
 

@@ -39,6 +39,9 @@ public final class MonitorApp extends Application {
             target = sandbox.address();
         }
         MonitorViewModel model = new MonitorViewModel(target.toString());
+        if (sandbox != null) {
+            model.sandboxData(sandbox.dataDir().toAbsolutePath().toString());
+        }
         MainView view = new MainView();
         view.bindToModel(model);
         Scene scene = new Scene(view, 900, 760);

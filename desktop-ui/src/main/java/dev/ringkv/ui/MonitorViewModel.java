@@ -20,6 +20,7 @@ public final class MonitorViewModel {
     private final ReadOnlyObjectWrapper<ClusterSnapshot> snapshot;
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("connecting…");
     private final ReadOnlyStringWrapper title = new ReadOnlyStringWrapper("RingKV");
+    private final ReadOnlyStringWrapper dataLocation = new ReadOnlyStringWrapper("");
     private final AtomicReference<ClusterSnapshot> latest = new AtomicReference<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
@@ -38,6 +39,16 @@ public final class MonitorViewModel {
 
     public ReadOnlyStringProperty titleProperty() {
         return title.getReadOnlyProperty();
+    }
+
+    /** Where the local sandbox keeps its data (empty when attached to a running cluster). */
+    public ReadOnlyStringProperty dataLocationProperty() {
+        return dataLocation.getReadOnlyProperty();
+    }
+
+    /** Shows where the sandbox's data lives, so the user knows what stays behind. */
+    public void sandboxData(String path) {
+        dataLocation.set("data: " + path);
     }
 
     /** Any thread: keeps the newest snapshot and schedules one FX update if none is pending. */
