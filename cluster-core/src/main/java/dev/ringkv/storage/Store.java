@@ -25,8 +25,8 @@ public interface Store extends AutoCloseable {
      * version held for the key; an older or equal version is ignored (re-sent writes are idempotent).
      *
      * @return true if applied
-     * @throws StorageException if the store refuses writes (closed, or the previous flush failed and the
-     *     disk is still refusing) or the key/value exceeds the record limits
+     * @throws StorageException if the store is closed or the key/value exceeds the record limits (after a
+     *     failed flush the store keeps accepting writes: the next flush tries the disk again)
      */
     boolean apply(byte[] key, byte[] value, Version version);
 

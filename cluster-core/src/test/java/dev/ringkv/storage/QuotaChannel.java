@@ -15,24 +15,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * A file channel on a disk with a quota: writes past it are cut short, then fail with "No space left on
  * device", as a full disk does. Also counts forces. Every other call goes to the real channel.
  */
-final class QuotaChannel extends FileChannel {
+public final class QuotaChannel extends FileChannel {
 
     /** Shared by every channel of one store. */
-    static final class Disk {
+    public static final class Disk {
         private final AtomicLong remaining = new AtomicLong(Long.MAX_VALUE);
         final AtomicInteger forces = new AtomicInteger();
         /** One permit per force, for a test that waits for the background fsync. */
         final Semaphore forced = new Semaphore(0);
 
-        void allowOnly(long bytes) {
+        public void allowOnly(long bytes) {
             remaining.set(bytes);
         }
 
-        void unlimited() {
+        public void unlimited() {
             remaining.set(Long.MAX_VALUE);
         }
 
-        StoreOptions.ChannelOpener opener() {
+        public StoreOptions.ChannelOpener opener() {
             return (path, options) -> new QuotaChannel(FileChannel.open(path, options), this);
         }
 
