@@ -116,13 +116,8 @@ public final class RingKvClient implements AutoCloseable {
                 futures.add(fut);
             }
             try {
-                ByteBuffer b = out.readable();
-                try {
-                    while (b.hasRemaining()) {
-                        ch.write(b);
-                    }
-                } finally {
-                    out.compact();
+                while (!out.isEmpty()) {
+                    out.writeTo(ch); // a blocking channel: returns once all is written
                 }
                 out.trim(64 * 1024);
             } catch (IOException e) {

@@ -192,12 +192,7 @@ final class ClientConnection implements Session, EventLoop.Handler {
         }
         try {
             if (!out.isEmpty()) {
-                ByteBuffer b = out.readable();
-                try {
-                    ch.write(b);
-                } finally {
-                    out.compact();
-                }
+                out.writeTo(ch);
             }
         } catch (IOException e) {
             LOG.debug("{} write to {} failed: {}", node.self(), remote, e.toString());

@@ -96,12 +96,7 @@ final class PeerLink implements EventLoop.Handler {
             return;
         }
         try {
-            ByteBuffer b = out.readable();
-            try {
-                ch.write(b);
-            } finally {
-                out.compact();
-            }
+            out.writeTo(ch);
         } catch (IOException e) {
             close(e.toString());
             return;

@@ -42,6 +42,19 @@ public final class OutBuffer {
         buf.compact();
     }
 
+    /**
+     * Writes as much of the pending bytes as the channel takes now (a non-blocking channel may take
+     * part); what is left stays buffered.
+     */
+    public int writeTo(java.nio.channels.WritableByteChannel ch) throws java.io.IOException {
+        buf.flip();
+        try {
+            return ch.write(buf);
+        } finally {
+            buf.compact();
+        }
+    }
+
     /** Shrinks an oversized, now-empty buffer back so one huge reply does not pin memory forever. */
     public void trim(int capacity) {
         if (buf.position() == 0 && buf.capacity() > capacity) {

@@ -91,6 +91,7 @@ class CommandLineTest {
                 dev.ringkv.runtime.ServerOptions.loopback(0), dir.resolve("busy"))) {
             assertEquals(1, Main.run("server", "-p", "0", "-a", "127.0.0.1", "-d", dir.resolve("busy").toString()));
             assertTrue(err().contains("ringkv server: data directory"), err());
+            assertTrue(node.connectionCount() >= 0, "the first server still runs");
         }
     }
 
