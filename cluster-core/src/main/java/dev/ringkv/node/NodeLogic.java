@@ -19,6 +19,14 @@ public interface NodeLogic {
     default void onPeerMessage(ServerAddress from, byte[][] message) {
     }
 
+    /**
+     * Evidence that a peer is gone: a connection to it was refused or reset (a SIGKILLed process's
+     * kernel resets its sockets at once). Not called for a peer that merely stops answering (paused,
+     * partitioned): only timeouts reveal those. May be called more than once.
+     */
+    default void onPeerUnreachable(ServerAddress peer) {
+    }
+
     /** Called once, on the node thread, when the node stops; the store is still open. */
     default void onStop() {
     }

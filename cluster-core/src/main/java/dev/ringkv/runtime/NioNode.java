@@ -175,6 +175,7 @@ public final class NioNode implements NodeContext, AutoCloseable {
                 link.open();
             } catch (IOException | RuntimeException e) {
                 LOG.debug("{} cannot reach {}: {}", self, peer, e.toString());
+                loop.runSoon(() -> peerUnreachable(peer));
                 return;
             }
             links.put(peer, link);
@@ -221,6 +222,17 @@ public final class NioNode implements NodeContext, AutoCloseable {
             logic.onPeerMessage(from, message);
         } catch (RuntimeException e) {
             LOG.error("{} failed on a message from {}", self, from, e);
+        }
+    }
+
+    void peerUnreachable(ServerAddress peer) {
+        if (closing) {
+            return;
+        }
+        try {
+            logic.onPeerUnreachable(peer);
+        } catch (RuntimeException e) {
+            LOG.error("{} failed handling the loss of {}", self, peer, e);
         }
     }
 

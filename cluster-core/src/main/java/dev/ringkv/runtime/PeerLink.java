@@ -81,14 +81,22 @@ final class PeerLink implements EventLoop.Handler {
         if (k.isValid() && k.isReadable()) {
             sink.clear();
             if (ch.read(sink) < 0) {
-                close("closed by peer");
+                fail("closed by peer");
             }
         }
     }
 
     @Override
     public void onFailure(Exception e) {
-        close(e.toString());
+        fail(e.toString());
+    }
+
+    /** The link broke (refused, reset, closed by the peer): tell the logic, which may probe at once. */
+    private void fail(String why) {
+        if (!closed) {
+            close(why);
+            node.peerUnreachable(peer);
+        }
     }
 
     void flush() {
@@ -98,7 +106,7 @@ final class PeerLink implements EventLoop.Handler {
         try {
             out.writeTo(ch);
         } catch (IOException e) {
-            close(e.toString());
+            fail(e.toString());
             return;
         }
         key.interestOps(out.isEmpty() ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE);

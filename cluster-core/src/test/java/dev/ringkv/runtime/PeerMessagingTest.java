@@ -45,6 +45,13 @@ class PeerMessagingTest {
             s.reply(RespValue.OK);
         }
 
+        final List<ServerAddress> unreachable = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onPeerUnreachable(ServerAddress peer) {
+            unreachable.add(peer);
+        }
+
         @Override
         public void onPeerMessage(ServerAddress from, byte[][] message) {
             received.add(from + " " + new String(message[1], StandardCharsets.US_ASCII));
@@ -66,6 +73,33 @@ class PeerMessagingTest {
             for (int i = 0; i < 1000; i++) {
                 assertEquals(a.address() + " " + i, logic[1].received.get(i));
             }
+        }
+    }
+
+    @Test
+    void aRefusedOrResetPeerIsReportedAsUnreachable() throws Exception {
+        Relay[] logic = new Relay[2];
+        try (NioNode a = NioNode.start(ServerOptions.loopback(0), LogStore.open(StoreOptions.defaults(dir.resolve("a"))),
+                     ctx -> logic[0] = new Relay(ctx, 0));
+             var client = dev.ringkv.client.RingKvClient.connect(a.address(), java.time.Duration.ofSeconds(5))) {
+            NioNode b = NioNode.start(ServerOptions.loopback(0), LogStore.open(StoreOptions.defaults(dir.resolve("b"))),
+                    ctx -> logic[1] = new Relay(ctx, 1));
+            client.execute("SENDTO", b.address().toString(), "1");
+            logic[1].got.await(10, TimeUnit.SECONDS);
+            b.close(); // its sockets close: a's link sees the reset
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (logic[0].unreachable.isEmpty() && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+            assertEquals(b.address(), logic[0].unreachable.get(0));
+            // a new send to the closed port is refused and reported too
+            int before = logic[0].unreachable.size();
+            client.execute("SENDTO", b.address().toString(), "1");
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (logic[0].unreachable.size() == before && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+            assertEquals(before + 1, logic[0].unreachable.size());
         }
     }
 }
