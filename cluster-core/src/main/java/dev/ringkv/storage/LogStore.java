@@ -337,6 +337,38 @@ public final class LogStore implements Store {
         return out;
     }
 
+    @Override
+    public long drop(Range range) {
+        ensureOpen();
+        Objects.requireNonNull(range, "range");
+        if (!batch.isEmpty() || truncatePending) {
+            flush(); // a later rollback must never bring back what was dropped
+        }
+        List<KeyDir.Entry> victims = new ArrayList<>();
+        KeyDir.Entry start = KeyDir.probe(range.from(), +1);
+        NavigableSet<KeyDir.Entry> all = keyDir.ordered();
+        if (collectEntries(all.tailSet(start, false), range, victims)) {
+            collectEntries(all.headSet(start, false), range, victims);
+        }
+        for (KeyDir.Entry e : victims) {
+            keyDir.remove(e);
+        }
+        if (!victims.isEmpty()) {
+            log.info("{} dropped {} entries in {}", dir, victims.size(), range);
+        }
+        return victims.size();
+    }
+
+    private static boolean collectEntries(Iterable<KeyDir.Entry> entries, Range range, List<KeyDir.Entry> out) {
+        for (KeyDir.Entry e : entries) {
+            if (!range.contains(e.position)) {
+                return false;
+            }
+            out.add(e);
+        }
+        return true;
+    }
+
     /** Adds entries in order; false once the range or the limit is exhausted. */
     private boolean collect(Iterable<KeyDir.Entry> entries, Range range, int limit, boolean includeTombstones,
                             List<StoredEntry> out) {

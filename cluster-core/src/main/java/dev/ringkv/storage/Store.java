@@ -46,6 +46,17 @@ public interface Store extends AutoCloseable {
      */
     List<StoredEntry> scan(Range range, StoredEntry after, int limit, boolean includeTombstones);
 
+    /**
+     * Forgets every entry (tombstones included) whose position lies in the range: the node no longer
+     * holds it (DESIGN §7, old holders drop what moved). No record is written: the dropped records become
+     * dead bytes for compaction, and until compaction removes them a restart may bring them back — which
+     * is harmless because versions decide (any write since carries a higher version, and tombstones are
+     * kept by nodes that hold the range). Pending writes are flushed first.
+     *
+     * @return how many entries were dropped
+     */
+    long drop(Range range);
+
     /** Live (non-tombstone) keys. */
     long keyCount();
 
