@@ -14,19 +14,19 @@ import java.util.function.Function;
  * connection-level commands that Redis clients send when they connect (TOOLCHAIN.md lists what
  * redis-cli, redis-benchmark, Jedis and Lettuce send).
  */
-final class Commands {
+public final class Commands {
 
-    static final String VERSION = "0.1.0";
+    public static final String VERSION = "0.1.0";
 
-    record Spec(String name, int arity) {
-        boolean arityOk(int n) {
+    public record Spec(String name, int arity) {
+        public boolean arityOk(int n) {
             return arity >= 0 ? n == arity : n >= -arity;
         }
     }
 
     private final Map<String, Spec> table = new HashMap<>();
 
-    Commands() {
+    public Commands() {
         add("GET", 2);
         add("SET", -3);
         add("DEL", -2);
@@ -47,26 +47,27 @@ final class Commands {
         add("CLIENT", -2);
         add("COMMAND", -1);
         add("CONFIG", -2);
+        add("RINGKV", -2);
     }
 
     private void add(String name, int arity) {
         table.put(name, new Spec(name, arity));
     }
 
-    Spec lookup(String name) {
+    public Spec lookup(String name) {
         return table.get(name);
     }
 
-    static String name(byte[][] args) {
+    public static String name(byte[][] args) {
         return new String(args[0], StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
     }
 
-    static String text(byte[] b) {
+    public static String text(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);
     }
 
     /** Redis's wording, which clients and people recognise. */
-    static String unknownCommand(byte[][] args) {
+    public static String unknownCommand(byte[][] args) {
         StringBuilder b = new StringBuilder("ERR unknown command '")
                 .append(clip(text(args[0]))).append("', with args beginning with:");
         for (int i = 1; i < Math.min(args.length, 4); i++) {
@@ -80,7 +81,7 @@ final class Commands {
     }
 
     /** Commands about the connection itself, not the data. */
-    void connection(Session s, String name, byte[][] args, Function<String, String> config) {
+    public void connection(Session s, String name, byte[][] args, Function<String, String> config) {
         switch (name) {
             case "PING" -> s.reply(args.length > 1 ? RespValue.bulk(args[1]) : RespValue.PONG);
             case "ECHO" -> s.reply(RespValue.bulk(args[1]));

@@ -1,6 +1,10 @@
 package dev.ringkv.node;
 
+import dev.ringkv.ring.Hashing;
+import dev.ringkv.ring.Position;
+import dev.ringkv.ring.Range;
 import dev.ringkv.ring.Ring;
+import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.storage.StorageException;
 import dev.ringkv.storage.Store;
 import dev.ringkv.storage.StoredEntry;
@@ -8,17 +12,31 @@ import dev.ringkv.storage.Version;
 import dev.ringkv.wire.RespValue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The KV server logic (DESIGN §5, §6): the Redis-compatible commands and the original system's verbs,
- * served from the local store. Writes are stamped with a version and acknowledged only once the store
- * says they are durable (handed to the OS, or fsynced under {@code --fsync always}).
+ * The KV server logic (DESIGN §5–§7): the Redis-compatible commands and the original system's verbs,
+ * served from the local store, as a member of a ring the ECS publishes (or, with no ECS configured, a
+ * one-node ring of its own).
+ *
+ * <ul>
+ *   <li>Writes are stamped with a version {@code (term, seq)} and acknowledged only once durable
+ *       locally — and, while their range is being transferred, on the new holder too.</li>
+ *   <li>{@code seq} is a Lamport clock whose high 32 bits are at least the ring version, so a write made
+ *       under a newer ring always beats one made under an older ring, whichever node coordinated it.
+ *       A server that restarts with an old directory therefore never serves or spreads a stale value.</li>
+ *   <li>A key the node does not coordinate is forwarded to its coordinator for plain Redis clients, or
+ *       answered {@code -NOT_RESPONSIBLE <ring version>} for routing-aware ones.</li>
+ * </ul>
  *
  * <p>Threading: node thread only (see {@link NodeLogic}).
  */
@@ -26,6 +44,9 @@ public final class KvNode implements NodeLogic {
 
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
     private static final long COMPACTION_SLICE_MILLIS = 2;
+    private static final long JOIN_RETRY_MIN_MILLIS = 200;
+    private static final long JOIN_RETRY_MAX_MILLIS = 2_000;
+    private static final long FWD_WRITE_TIMEOUT_MILLIS = 5_000;
     private static final byte[] NULL_WORD = "null".getBytes(StandardCharsets.US_ASCII);
 
     private final NodeContext ctx;
@@ -33,16 +54,30 @@ public final class KvNode implements NodeLogic {
     private final Store store;
     private final NodeStats stats = new NodeStats();
     private final Commands commands = new Commands();
+    private final Forwarder forwarder;
+    private final Map<String, TransferOut> outgoing = new TreeMap<>();
+    private final Map<Long, FwdWait> fwdWrites = new HashMap<>();
     private Supplier<Map<String, String>> runtimeInfo = Map::of;
     private Ring ring;
+    private ServerAddress ecs;
+    private boolean joined;
+    private long joinBackoff = JOIN_RETRY_MIN_MILLIS;
+    private Cancellable joinRetry;
+    private Runnable onLeft;
     private long term;
     private long seq;
+    private long fwdSeq;
     private long startedAt;
+
+    private record FwdWait(Ack ack, String transfer, Cancellable timeout) {
+    }
 
     public KvNode(NodeContext ctx, NodeConfig config) {
         this.ctx = ctx;
         this.config = config;
         this.store = ctx.storage();
+        this.forwarder = new Forwarder(ctx);
+        this.ecs = config.ecs();
     }
 
     @Override
@@ -50,12 +85,57 @@ public final class KvNode implements NodeLogic {
         Version high = store.highestVersion();
         term = high.term();
         seq = high.seq();
-        ring = new Ring(1, term, List.of(ctx.self()));
         startedAt = ctx.now();
         stats.startSampling(ctx);
         compactLater(1000);
-        LOG.info("{} serving a one-node ring (version {}), {} keys, last version {}",
-                ctx.self(), ring.version(), store.keyCount(), high);
+        if (config.standalone()) {
+            ring = new Ring(1, term, List.of(ctx.self()));
+            joined = true;
+            LOG.info("{} serving a one-node ring (version {}), {} keys, last version {}",
+                    ctx.self(), ring.version(), store.keyCount(), high);
+        } else {
+            LOG.info("{} joining the cluster through {} ({} keys on disk, last version {})",
+                    ctx.self(), ecs, store.keyCount(), high);
+            sendJoin();
+        }
+    }
+
+    /** Extra INFO fields from the runtime (connections, pid, port). */
+    public void runtimeInfo(Supplier<Map<String, String>> supplier) {
+        this.runtimeInfo = supplier;
+    }
+
+    /** The ring this node serves under; null while it has not joined. */
+    public Ring ring() {
+        return ring;
+    }
+
+    public boolean isServing() {
+        return joined && ring != null && ring.contains(ctx.self());
+    }
+
+    public NodeStats stats() {
+        return stats;
+    }
+
+    /**
+     * Leaves the cluster gracefully (DESIGN §7): the ECS moves this node's ranges to their new holders,
+     * publishes the ring without it, then tells it {@code LEFT}; {@code whenLeft} runs then (at once if
+     * the node is standalone or not a member).
+     */
+    public void leave(Runnable whenLeft) {
+        if (config.standalone() || !isServing()) {
+            whenLeft.run();
+            return;
+        }
+        onLeft = whenLeft;
+        LOG.info("{} asking {} to let it leave", ctx.self(), ecs);
+        ctx.send(ecs, Msg.of(Msg.LEAVE, ctx.self()));
+        ctx.schedule(JOIN_RETRY_MAX_MILLIS, () -> {
+            if (onLeft != null && isServing()) {
+                leave(onLeft); // the request or its answer was lost: ask again
+            }
+        });
     }
 
     /**
@@ -82,18 +162,248 @@ public final class KvNode implements NodeLogic {
         });
     }
 
-    /** Extra INFO fields from the runtime (connections, pid, port). */
-    public void runtimeInfo(Supplier<Map<String, String>> supplier) {
-        this.runtimeInfo = supplier;
+    // ---- membership ---------------------------------------------------------------------------------
+
+    private void sendJoin() {
+        if (isServing() || config.standalone()) {
+            return;
+        }
+        ctx.send(ecs, Msg.of(Msg.JOIN, ctx.self()));
+        if (joinRetry != null) {
+            joinRetry.cancel();
+        }
+        long wait = joinBackoff;
+        joinBackoff = Math.min(joinBackoff * 2, JOIN_RETRY_MAX_MILLIS);
+        joinRetry = ctx.schedule(wait, () -> {
+            joinRetry = null;
+            if (!isServing()) {
+                LOG.info("{} not in the ring yet; asking {} again (next retry in {} ms)", ctx.self(), ecs, joinBackoff);
+                sendJoin();
+            }
+        });
     }
 
-    public Ring ring() {
-        return ring;
+    @Override
+    public void onPeerUnreachable(ServerAddress peer) {
+        forwarder.onPeerUnreachable(peer);
+        if (peer.equals(ecs) && !isServing()) {
+            LOG.warn("{} cannot reach the ECS at {}; retrying", ctx.self(), ecs);
+        }
     }
 
-    public NodeStats stats() {
-        return stats;
+    @Override
+    public void onPeerMessage(ServerAddress from, byte[][] msg) {
+        if (forwarder.onMessage(msg)) {
+            return;
+        }
+        switch (Msg.name(msg)) {
+            case Msg.HB -> heartbeat(from, msg);
+            case Msg.RING -> install(Msg.parseRing(msg));
+            case Msg.ECS_IS -> redirected(Msg.addr(msg, 1));
+            case Msg.JOIN -> redirectJoin(Msg.addr(msg, 1));
+            case Msg.LEFT -> left();
+            case Msg.XFER -> startTransfer(from, msg);
+            case Msg.XFER_ABORT -> abortTransfers(Msg.num(msg, 2));
+            case Msg.XFER_ACK -> transferAck(msg);
+            case Msg.XFER_DATA -> receiveChunk(from, msg);
+            case Msg.XFER_END -> whenDurable(() -> ctx.send(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3])));
+            case Msg.FWD_WRITE -> receiveForwardedWrite(from, msg);
+            case Msg.FWD_ACK -> forwardedWriteAcked(Msg.num(msg, 1));
+            case Msg.FWD -> serveForwarded(from, msg);
+            default -> LOG.debug("{} ignoring {} from {}", ctx.self(), Msg.name(msg), from);
+        }
     }
+
+    private void heartbeat(ServerAddress from, byte[][] msg) {
+        if (!from.equals(ecs)) {
+            LOG.info("{} the ECS is now {} (was {})", ctx.self(), from, ecs);
+            ecs = from;
+        }
+        ctx.send(from, Msg.of(Msg.HB_ACK, ctx.self(), msg[2], ring == null ? 0 : ring.version(),
+                store.keyCount(), store.liveBytes(), stats.opsPerSecond()));
+    }
+
+    private void redirected(ServerAddress realEcs) {
+        if (!realEcs.equals(ecs)) {
+            LOG.info("{} {} is not the ECS; joining through {}", ctx.self(), ecs, realEcs);
+            ecs = realEcs;
+            joinBackoff = JOIN_RETRY_MIN_MILLIS;
+            sendJoin();
+        }
+    }
+
+    /** Any member redirects a join to the ECS (DESIGN §7). */
+    private void redirectJoin(ServerAddress joiner) {
+        if (ecs != null && !joiner.equals(ctx.self())) {
+            ctx.send(joiner, Msg.of(Msg.ECS_IS, ecs));
+        }
+    }
+
+    private void install(Ring next) {
+        if (ring != null && next.version() <= ring.version()) {
+            if (!isServing() && next.contains(ctx.self()) && next.version() == ring.version()) {
+                joined = true; // a re-sent ring after our restart
+            }
+            return;
+        }
+        boolean wasMember = isServing();
+        ring = next;
+        term = Math.max(term, next.term());
+        // the ECS publishes only after every transfer of a plan is done, or after aborting it
+        for (TransferOut t : outgoing.values()) {
+            t.abort();
+        }
+        outgoing.clear();
+        if (ring.contains(ctx.self())) {
+            if (!wasMember) {
+                LOG.info("{} serving under ring version {} ({} servers), coordinating {}", ctx.self(), ring.version(),
+                        ring.size(), ring.rangeOf(ctx.self()));
+            }
+            joined = true;
+            joinBackoff = JOIN_RETRY_MIN_MILLIS;
+            Range mine = ring.rangeOf(ctx.self());
+            if (!mine.isFull()) {
+                store.drop(new Range(mine.to(), mine.from())); // what moved away (DESIGN §7)
+            }
+        } else if (wasMember && onLeft == null) {
+            LOG.warn("{} is not in ring version {}: the ECS declared it down; joining again", ctx.self(), ring.version());
+            joined = false;
+            joinBackoff = JOIN_RETRY_MIN_MILLIS;
+            sendJoin();
+        } else if (!wasMember) {
+            joined = false;
+        }
+    }
+
+    private void left() {
+        LOG.info("{} has left the cluster", ctx.self());
+        joined = false;
+        Runnable r = onLeft;
+        onLeft = null;
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    // ---- transfers (DESIGN §7) ---------------------------------------------------------------------
+
+    private void startTransfer(ServerAddress from, byte[][] msg) {
+        ecs = from;
+        long planId = Msg.num(msg, 2);
+        int xfer = (int) Msg.num(msg, 3);
+        Range range = new Range(Position.fromHex(Msg.str(msg, 4)), Position.fromHex(Msg.str(msg, 5)));
+        ServerAddress target = Msg.addr(msg, 6);
+        String key = TransferOut.key(planId, xfer);
+        if (outgoing.containsKey(key)) {
+            return; // a duplicate
+        }
+        TransferOut t = new TransferOut(ctx, from, planId, xfer, range, target);
+        outgoing.put(key, t);
+        t.start();
+    }
+
+    private void abortTransfers(long planId) {
+        outgoing.values().removeIf(t -> {
+            if (t.planId == planId) {
+                t.abort();
+                LOG.info("{} plan {} transfer {} to {} aborted", ctx.self(), t.planId, t.xfer, t.target);
+                return true;
+            }
+            return false;
+        });
+        // writes waiting for an aborted target: this node still holds their range, so they are complete
+        List<Long> ids = new ArrayList<>();
+        fwdWrites.forEach((id, w) -> {
+            if (w.transfer.startsWith(planId + ":")) {
+                ids.add(id);
+            }
+        });
+        ids.sort(null);
+        for (long id : ids) {
+            forwardedWriteAcked(id);
+        }
+    }
+
+    private void transferAck(byte[][] msg) {
+        TransferOut t = outgoing.get(TransferOut.key(Msg.num(msg, 1), (int) Msg.num(msg, 2)));
+        if (t != null) {
+            t.onAck((int) Msg.num(msg, 3));
+        }
+    }
+
+    private void receiveChunk(ServerAddress from, byte[][] msg) {
+        for (int i = 4; i + 4 < msg.length; i += 5) {
+            byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, i + 1)) ? null : msg[i + 2];
+            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4)));
+        }
+        whenDurable(() -> ctx.send(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3])));
+    }
+
+    private void receiveForwardedWrite(ServerAddress from, byte[][] msg) {
+        byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, 3)) ? null : msg[4];
+        applyCopy(msg[2], value, new Version(Msg.num(msg, 5), Msg.num(msg, 6)));
+        whenDurable(() -> ctx.send(from, Msg.of(Msg.FWD_ACK, msg[1])));
+    }
+
+    /** Applies a copy made by another coordinator: versions decide, and our clock moves past it. */
+    private void applyCopy(byte[] key, byte[] value, Version v) {
+        store.apply(key, value, v);
+        seq = Math.max(seq, v.seq());
+        term = Math.max(term, v.term());
+    }
+
+    private void whenDurable(Runnable r) {
+        store.whenDurable(failure -> {
+            if (failure == null) {
+                r.run();
+            } else {
+                LOG.warn("{} could not store a copy: {}", ctx.self(), failure.getMessage());
+            }
+        });
+    }
+
+    /** The transfer moving this position away, if any: writes there need the new holder's copy too. */
+    private TransferOut transferCovering(Position p) {
+        for (TransferOut t : outgoing.values()) {
+            if (t.range.contains(p)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private void forwardWrite(TransferOut t, byte[] key, byte[] value, Version v, Ack ack) {
+        long id = ++fwdSeq;
+        ack.expect();
+        Cancellable timeout = ctx.schedule(FWD_WRITE_TIMEOUT_MILLIS, () -> {
+            FwdWait w = fwdWrites.remove(id);
+            if (w != null) {
+                w.ack.fail(RespValue.error("TRYAGAIN the range is moving to " + t.target + ", which did not confirm"));
+            }
+        });
+        fwdWrites.put(id, new FwdWait(ack, t.key(), timeout));
+        ctx.send(t.target, Msg.of(Msg.FWD_WRITE, id, key, value == null ? Msg.TOMBSTONE : Msg.VALUE,
+                value == null ? new byte[0] : value, v.term(), v.seq()));
+    }
+
+    private void forwardedWriteAcked(long id) {
+        FwdWait w = fwdWrites.remove(id);
+        if (w != null) {
+            w.timeout.cancel();
+            w.ack.done();
+        }
+    }
+
+    // ---- forwarded client commands -----------------------------------------------------------------
+
+    private void serveForwarded(ServerAddress origin, byte[][] msg) {
+        long id = Msg.num(msg, 1);
+        int hops = (int) Msg.num(msg, 2);
+        byte[][] args = Arrays.copyOfRange(msg, 3, msg.length);
+        onCommand(new ForwardedSession(ctx, origin, id, hops + 1), args);
+    }
+
+    // ---- client commands ----------------------------------------------------------------------------
 
     @Override
     public void onCommand(Session s, byte[][] args) {
@@ -122,7 +432,86 @@ public final class KvNode implements NodeLogic {
             return;
         }
         switch (name) {
-            case "GET" -> get(s, args[1]);
+            case "GET", "SET", "DEL", "EXISTS", "MGET", "MSET", "PUT", "DELETE" -> route(s, name, args);
+            case "KEYRANGE" -> s.reply(isServing() ? RespValue.bulk(ring.keyrangeText()) : stopped());
+            case "KEYRANGE_READ" -> s.reply(isServing() ? RespValue.bulk(ring.keyrangeReadText(1)) : stopped());
+            case "DBSIZE" -> s.reply(RespValue.integer(store.keyCount()));
+            case "INFO" -> s.reply(RespValue.bulk(info(args.length > 1 ? Commands.text(args[1]) : "default")));
+            case "RINGKV" -> ringkv(s, args);
+            default -> commands.connection(s, name, args, this::configValue);
+        }
+    }
+
+    private RespValue stopped() {
+        return RespValue.error("STOPPED " + ctx.self() + " is not serving yet: joining the cluster through " + ecs);
+    }
+
+    /** Serves the keys this node coordinates; forwards or refuses the rest (DESIGN §5). */
+    private void route(Session s, String name, byte[][] args) {
+        if (!isServing()) {
+            s.reply(stopped());
+            return;
+        }
+        List<byte[]> keys = keysOf(name, args);
+        ServerAddress owner = null;
+        boolean mixed = false;
+        for (byte[] k : keys) {
+            ServerAddress c = ring.coordinatorOf(k);
+            if (owner == null) {
+                owner = c;
+            } else if (!owner.equals(c)) {
+                mixed = true;
+            }
+        }
+        if (!mixed && owner.equals(ctx.self())) {
+            local(s, name, args);
+            return;
+        }
+        boolean forwarded = s instanceof ForwardedSession;
+        if (s.state().routingAware() || (forwarded && ((ForwardedSession) s).hops() > Forwarder.MAX_HOPS)) {
+            s.reply(forwarded ? RespValue.error("TRYAGAIN the ring is changing (ring version " + ring.version() + ")")
+                    : RespValue.error("NOT_RESPONSIBLE " + ring.version()));
+            return;
+        }
+        int hops = forwarded ? ((ForwardedSession) s).hops() : 0;
+        if (!mixed) {
+            forwarder.forward(owner, args, hops, s.defer());
+            return;
+        }
+        Scatter.run(this, s, name, args, keys);
+    }
+
+    /** Runs one single-key command as if a plain client sent it here; the reply goes to {@code reply}. */
+    void execute(byte[][] args, Session.PendingReply reply) {
+        ServerAddress c = ring.coordinatorOf(args[1]);
+        if (c.equals(ctx.self())) {
+            local(new CapturingSession(reply), Commands.name(args), args);
+        } else {
+            forwarder.forward(c, args, 0, reply);
+        }
+    }
+
+    static List<byte[]> keysOf(String name, byte[][] args) {
+        List<byte[]> keys = new ArrayList<>();
+        switch (name) {
+            case "MSET" -> {
+                for (int i = 1; i < args.length; i += 2) {
+                    keys.add(args[i]);
+                }
+            }
+            case "DEL", "EXISTS", "MGET" -> {
+                for (int i = 1; i < args.length; i++) {
+                    keys.add(args[i]);
+                }
+            }
+            default -> keys.add(args[1]);
+        }
+        return keys;
+    }
+
+    private void local(Session s, String name, byte[][] args) {
+        switch (name) {
+            case "GET" -> s.reply(RespValue.bulk(liveValue(args[1])));
             case "SET" -> set(s, args);
             case "DEL" -> del(s, args);
             case "EXISTS" -> exists(s, args);
@@ -130,16 +519,8 @@ public final class KvNode implements NodeLogic {
             case "MSET" -> mset(s, args);
             case "PUT" -> put(s, args);
             case "DELETE" -> delete(s, args[1]);
-            case "KEYRANGE" -> s.reply(RespValue.bulk(ring.keyrangeText()));
-            case "KEYRANGE_READ" -> s.reply(RespValue.bulk(ring.keyrangeReadText(1)));
-            case "DBSIZE" -> s.reply(RespValue.integer(store.keyCount()));
-            case "INFO" -> s.reply(RespValue.bulk(info(args.length > 1 ? Commands.text(args[1]) : "default")));
-            default -> commands.connection(s, name, args, this::configValue);
+            default -> throw new IllegalStateException("not a data command: " + name);
         }
-    }
-
-    private void get(Session s, byte[] key) {
-        s.reply(RespValue.bulk(liveValue(key)));
     }
 
     private byte[] liveValue(byte[] key) {
@@ -179,18 +560,22 @@ public final class KvNode implements NodeLogic {
             s.reply(get ? RespValue.bulk(old) : RespValue.NULL);
             return;
         }
-        write(s, args[1], args[2], get ? RespValue.bulk(old) : RespValue.OK);
+        write(s, List.of(args[1]), Collections.singletonList(args[2]), get ? RespValue.bulk(old) : RespValue.OK);
     }
 
     private void del(Session s, byte[][] args) {
-        long n = 0;
+        List<byte[]> keys = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
-            if (liveValue(args[i]) != null) {
-                store.apply(args[i], null, nextVersion());
-                n++;
+            byte[] key = args[i];
+            if (liveValue(key) != null && keys.stream().noneMatch(k -> Arrays.equals(k, key))) {
+                keys.add(key);
             }
         }
-        ackWhenDurable(s, RespValue.integer(n), n > 0);
+        if (keys.isEmpty()) {
+            s.reply(RespValue.ZERO);
+            return;
+        }
+        write(s, keys, Collections.nCopies(keys.size(), null), RespValue.integer(keys.size()));
     }
 
     private void exists(Session s, byte[][] args) {
@@ -216,22 +601,23 @@ public final class KvNode implements NodeLogic {
             s.reply(RespValue.error("ERR wrong number of arguments for 'mset' command"));
             return;
         }
+        List<byte[]> keys = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
         for (int i = 1; i < args.length; i += 2) {
             if (!checkKey(s, args[i]) || !checkValue(s, args[i + 1])) {
                 return;
             }
+            keys.add(args[i]);
+            values.add(args[i + 1]);
         }
-        for (int i = 1; i < args.length; i += 2) {
-            store.apply(args[i], args[i + 1], nextVersion());
-        }
-        ackWhenDurable(s, RespValue.OK, true);
+        write(s, keys, values, RespValue.OK);
     }
 
     /** The original system's {@code put key value}; {@code put key null} deletes. */
     private void put(Session s, byte[][] args) {
         byte[] key = args[1];
         byte[] value = args[2];
-        if (java.util.Arrays.equals(value, NULL_WORD)) {
+        if (Arrays.equals(value, NULL_WORD)) {
             delete(s, key);
             return;
         }
@@ -239,7 +625,7 @@ public final class KvNode implements NodeLogic {
             return;
         }
         boolean existed = liveValue(key) != null;
-        write(s, key, value, new RespValue.Simple(existed ? "PUT_UPDATE" : "PUT_SUCCESS"));
+        write(s, List.of(key), List.of(value), new RespValue.Simple(existed ? "PUT_UPDATE" : "PUT_SUCCESS"));
     }
 
     private void delete(Session s, byte[] key) {
@@ -247,24 +633,34 @@ public final class KvNode implements NodeLogic {
             s.reply(RespValue.error("DELETE_ERROR no such key"));
             return;
         }
-        store.apply(key, null, nextVersion());
-        ackWhenDurable(s, new RespValue.Simple("DELETE_SUCCESS"), true);
+        write(s, List.of(key), Collections.singletonList(null), new RespValue.Simple("DELETE_SUCCESS"));
     }
 
-    private void write(Session s, byte[] key, byte[] value, RespValue ack) {
-        store.apply(key, value, nextVersion());
-        ackWhenDurable(s, ack, true);
-    }
-
-    /** Acknowledges after the store's next flush (DESIGN §6: never acknowledge a write that could be lost). */
-    private void ackWhenDurable(Session s, RespValue ack, boolean wrote) {
-        if (!wrote) {
-            s.reply(ack);
-            return;
+    /**
+     * Applies the writes (a null value deletes) and answers {@code ok} once every copy is durable: the
+     * local store's next flush (DESIGN §6), plus the new holder of any key whose range is moving.
+     */
+    private void write(Session s, List<byte[]> keys, List<byte[]> values, RespValue ok) {
+        Ack ack = new Ack(s.defer(), ok);
+        for (int i = 0; i < keys.size(); i++) {
+            byte[] key = keys.get(i);
+            Version v = nextVersion();
+            store.apply(key, values.get(i), v);
+            if (!outgoing.isEmpty()) {
+                TransferOut t = transferCovering(Hashing.position(key));
+                if (t != null) {
+                    forwardWrite(t, key, values.get(i), v, ack);
+                }
+            }
         }
-        Session.PendingReply slot = s.defer();
-        store.whenDurable(failure -> slot.complete(failure == null ? ack
-                : RespValue.error("ERR storage: " + failure.getMessage())));
+        ack.expect();
+        store.whenDurable(failure -> {
+            if (failure == null) {
+                ack.done();
+            } else {
+                ack.fail(RespValue.error("ERR storage: " + failure.getMessage()));
+            }
+        });
     }
 
     private boolean checkKey(Session s, byte[] key) {
@@ -284,8 +680,29 @@ public final class KvNode implements NodeLogic {
         return true;
     }
 
+    /** A Lamport clock at least {@code ringVersion << 32}: writes under a newer ring win (see class doc). */
     private Version nextVersion() {
-        return new Version(term, ++seq);
+        long floor = (ring == null ? 0 : ring.version()) << 32;
+        seq = Math.max(seq + 1, floor);
+        return new Version(term, seq);
+    }
+
+    private void ringkv(Session s, byte[][] args) {
+        String sub = Commands.text(args[1]).toUpperCase(Locale.ROOT);
+        switch (sub) {
+            case "ROUTING" -> {
+                boolean on = args.length < 3 || !Commands.text(args[2]).equalsIgnoreCase("off");
+                s.state().routingAware(on);
+                s.reply(RespValue.OK);
+            }
+            case "ECS" -> s.reply(ecs == null ? RespValue.error("ERR this server is standalone: it has no ECS")
+                    : RespValue.bulk(ecs.toString()));
+            case "STATUS", "WATCH" -> s.reply(ecs == null ? RespValue.error("ERR this server is standalone: it has no ECS")
+                    : RespValue.error("ECS " + ecs + " (ask the ECS: RINGKV " + sub + ")"));
+            case "ENTRIES" -> Entries.list(s, store, args);
+            default -> s.reply(RespValue.error("ERR unknown subcommand '" + Commands.text(args[1])
+                    + "'. Try RINGKV ROUTING, RINGKV ECS, RINGKV ENTRIES, RINGKV STATUS or RINGKV WATCH."));
+        }
     }
 
     private String configValue(String param) {
@@ -309,6 +726,7 @@ public final class KvNode implements NodeLogic {
             b.append("# Server\r\n")
                     .append("redis_version:7.0.0\r\n")
                     .append("ringkv_version:").append(Commands.VERSION).append("\r\n")
+                    .append("ringkv_role:server\r\n")
                     .append("redis_mode:standalone\r\n")
                     .append("process_id:").append(rt.getOrDefault("process_id", "0")).append("\r\n")
                     .append("tcp_port:").append(ctx.self().port()).append("\r\n")
@@ -335,9 +753,12 @@ public final class KvNode implements NodeLogic {
         }
         if (all || sec.equals("ring")) {
             b.append("# Ring\r\n")
-                    .append("ring_version:").append(ring.version()).append("\r\n")
-                    .append("ring_term:").append(ring.term()).append("\r\n")
-                    .append("ring_members:").append(ring.size()).append("\r\n\r\n");
+                    .append("ring_version:").append(ring == null ? 0 : ring.version()).append("\r\n")
+                    .append("ring_term:").append(ring == null ? 0 : ring.term()).append("\r\n")
+                    .append("ring_members:").append(ring == null ? 0 : ring.size()).append("\r\n")
+                    .append("serving:").append(isServing() ? 1 : 0).append("\r\n")
+                    .append("ecs:").append(ecs == null ? "" : ecs.toString()).append("\r\n")
+                    .append("transfers_out:").append(outgoing.size()).append("\r\n\r\n");
         }
         if (all || sec.equals("keyspace")) {
             b.append("# Keyspace\r\n")

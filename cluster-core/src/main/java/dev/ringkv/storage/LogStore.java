@@ -177,7 +177,8 @@ public final class LogStore implements Store {
 
     @Override
     public boolean hasPendingWrites() {
-        return !batch.isEmpty();
+        // waiters count too: a whenDurable with nothing new to write is answered at the next flush
+        return !batch.isEmpty() || !waiters.isEmpty();
     }
 
     @Override

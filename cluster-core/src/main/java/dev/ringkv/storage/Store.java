@@ -33,7 +33,7 @@ public interface Store extends AutoCloseable {
     /** Calls the listener after the next flush: with {@code null} once the batch is durable per policy, or the failure. */
     void whenDurable(DurabilityListener listener);
 
-    /** True if writes are waiting for {@link #flush()}. */
+    /** True if writes, or listeners registered with {@link #whenDurable}, are waiting for {@link #flush()}. */
     boolean hasPendingWrites();
 
     /** Writes the pending batch, fsyncs per policy, and notifies the waiters. Never throws for an I/O failure: waiters get it. */

@@ -18,7 +18,7 @@ class RecoveryTest {
     @Test
     void aRestartedNodeServesEveryAcknowledgedWrite() {
         Path data = dir.resolve("n");
-        try (NioNode n = StandaloneServer.start(ServerOptions.loopback(0), data);
+        try (NioNode n = Servers.standalone(ServerOptions.loopback(0), data);
              RingKvClient c = RingKvClient.connect(n.address(), Duration.ofSeconds(5))) {
             for (int i = 0; i < 2000; i++) {
                 c.set("k" + i, "v" + i);
@@ -28,7 +28,7 @@ class RecoveryTest {
             }
             c.del("k1");
         }
-        try (NioNode n = StandaloneServer.start(ServerOptions.loopback(0), data);
+        try (NioNode n = Servers.standalone(ServerOptions.loopback(0), data);
              RingKvClient c = RingKvClient.connect(n.address(), Duration.ofSeconds(5))) {
             assertNull(c.get("k1"));
             for (int i = 2; i < 2000; i++) {

@@ -11,7 +11,7 @@ final class ServerFixture implements AutoCloseable {
     private final List<AutoCloseable> open = new ArrayList<>();
 
     NioNode start(Path dir) {
-        NioNode n = StandaloneServer.start(ServerOptions.loopback(0), dir);
+        NioNode n = Servers.standalone(ServerOptions.loopback(0), dir);
         open.add(n);
         return n;
     }

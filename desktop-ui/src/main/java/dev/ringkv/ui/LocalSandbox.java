@@ -3,7 +3,7 @@ package dev.ringkv.ui;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.runtime.NioNode;
 import dev.ringkv.runtime.ServerOptions;
-import dev.ringkv.runtime.StandaloneServer;
+import dev.ringkv.runtime.Servers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +29,7 @@ final class LocalSandbox implements AutoCloseable {
 
     static LocalSandbox start(Path dataDir) throws IOException {
         Path dir = dataDir != null ? dataDir : Files.createTempDirectory("ringkv-sandbox-");
-        NioNode node = StandaloneServer.start(ServerOptions.loopback(0), dir.resolve("node-1"));
+        NioNode node = Servers.standalone(ServerOptions.loopback(0), dir.resolve("node-1"));
         LOG.info("sandbox node {} started, data in {}", node.address(), dir.toAbsolutePath());
         return new LocalSandbox(node, dir);
     }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ringkv.client.RingKvClient;
 import dev.ringkv.runtime.NioNode;
 import dev.ringkv.runtime.ServerOptions;
-import dev.ringkv.runtime.StandaloneServer;
+import dev.ringkv.runtime.Servers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +39,7 @@ class MonitorWindowTest {
     @Start
     void start(Stage stage) {
         Thread.currentThread().setUncaughtExceptionHandler((t, e) -> uncaught.compareAndSet(null, e));
-        node = StandaloneServer.start(ServerOptions.loopback(0), dir.resolve("node-" + System.nanoTime()));
+        node = Servers.standalone(ServerOptions.loopback(0), dir.resolve("node-" + System.nanoTime()));
         MonitorViewModel model = new MonitorViewModel(node.address().toString());
         view = new MainView();
         view.bindToModel(model);

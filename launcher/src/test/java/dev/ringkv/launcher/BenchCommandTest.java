@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringkv.runtime.NioNode;
 import dev.ringkv.runtime.ServerOptions;
-import dev.ringkv.runtime.StandaloneServer;
+import dev.ringkv.runtime.Servers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,7 @@ class BenchCommandTest {
     void aShortRunPrintsThroughputAndPercentiles() {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (NioNode node = StandaloneServer.start(ServerOptions.loopback(0), dir)) {
+        try (NioNode node = Servers.standalone(ServerOptions.loopback(0), dir)) {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             int code = Main.run("bench", "-b", node.address().toString(), "--clients", "4", "--ops", "2000",
                     "--pipeline", "8", "--keys", "500", "--timeout", "60");

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringkv.runtime.NioNode;
 import dev.ringkv.runtime.ServerOptions;
-import dev.ringkv.runtime.StandaloneServer;
+import dev.ringkv.runtime.Servers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +27,7 @@ class ClientShellTest {
 
     @BeforeEach
     void start() {
-        node = StandaloneServer.start(ServerOptions.loopback(0), dir);
+        node = Servers.standalone(ServerOptions.loopback(0), dir);
         shell = new ClientShell(new PrintStream(bytes, true, StandardCharsets.UTF_8));
     }
 

@@ -79,7 +79,7 @@ class CommandLineTest {
     void aPortInUseIsOneClearLineAndExitCodeOne() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             assertEquals(1, Main.run("server", "-p", String.valueOf(taken.getLocalPort()), "-a", "127.0.0.1",
-                    "-d", dir.resolve("p").toString()));
+                    "--standalone", "-d", dir.resolve("p").toString()));
             assertTrue(err().contains("ringkv server: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": Address already in use"), err());
             assertTrue(!err().contains("\tat "), "no stack trace: " + err());
         }
@@ -87,9 +87,9 @@ class CommandLineTest {
 
     @Test
     void aDataDirectoryInUseIsRefusedClearly() {
-        try (dev.ringkv.runtime.NioNode node = dev.ringkv.runtime.StandaloneServer.start(
+        try (dev.ringkv.runtime.NioNode node = dev.ringkv.runtime.Servers.standalone(
                 dev.ringkv.runtime.ServerOptions.loopback(0), dir.resolve("busy"))) {
-            assertEquals(1, Main.run("server", "-p", "0", "-a", "127.0.0.1", "-d", dir.resolve("busy").toString()));
+            assertEquals(1, Main.run("server", "-p", "0", "-a", "127.0.0.1", "--standalone", "-d", dir.resolve("busy").toString()));
             assertTrue(err().contains("ringkv server: data directory"), err());
             assertTrue(node.connectionCount() >= 0, "the first server still runs");
         }
@@ -104,7 +104,7 @@ class CommandLineTest {
     @Test
     void theClientReadsPipedCommandsLineByLine() {
         java.io.InputStream oldIn = System.in;
-        try (dev.ringkv.runtime.NioNode node = dev.ringkv.runtime.StandaloneServer.start(
+        try (dev.ringkv.runtime.NioNode node = dev.ringkv.runtime.Servers.standalone(
                 dev.ringkv.runtime.ServerOptions.loopback(0), dir.resolve("n"))) {
             String script = "connect 127.0.0.1 " + node.address().port() + "\nput k v with spaces\nget k\nget missing\nquit\nget k\n";
             System.setIn(new java.io.ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)));
@@ -131,7 +131,7 @@ class CommandLineTest {
 
     @Test
     void dumpPrintsTheEntriesOfADataDirectory() throws Exception {
-        try (dev.ringkv.runtime.NioNode node = dev.ringkv.runtime.StandaloneServer.start(
+        try (dev.ringkv.runtime.NioNode node = dev.ringkv.runtime.Servers.standalone(
                 dev.ringkv.runtime.ServerOptions.loopback(0), dir.resolve("d"));
              dev.ringkv.client.RingKvClient c = dev.ringkv.client.RingKvClient.connect(node.address(), java.time.Duration.ofSeconds(5))) {
             c.set("alpha", "one");

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.ringkv.runtime.NioNode;
 import dev.ringkv.runtime.ServerOptions;
-import dev.ringkv.runtime.StandaloneServer;
+import dev.ringkv.runtime.Servers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -30,7 +30,7 @@ class RedisClientLibrariesTest {
 
     @BeforeEach
     void start() {
-        node = StandaloneServer.start(ServerOptions.loopback(0), dir);
+        node = Servers.standalone(ServerOptions.loopback(0), dir);
     }
 
     @AfterEach

@@ -29,7 +29,7 @@ final class ServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
-                "dev.ringkv.launcher.Main", "server", "-p", "0", "-a", "127.0.0.1", "-d", dir.toString(),
+                "dev.ringkv.launcher.Main", "server", "-p", "0", "-a", "127.0.0.1", "-d", dir.toString(), "--standalone",
                 "--log-level", "WARN"));
         cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

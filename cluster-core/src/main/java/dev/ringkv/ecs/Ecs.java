@@ -1,0 +1,454 @@
+package dev.ringkv.ecs;
+
+import dev.ringkv.monitor.ClusterStatus;
+import dev.ringkv.node.Commands;
+import dev.ringkv.node.Forwarder;
+import dev.ringkv.node.Msg;
+import dev.ringkv.node.NodeContext;
+import dev.ringkv.node.NodeLogic;
+import dev.ringkv.node.Session;
+import dev.ringkv.ring.Placement;
+import dev.ringkv.ring.Ring;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.ring.Transfer;
+import dev.ringkv.storage.StoredEntry;
+import dev.ringkv.storage.Version;
+import dev.ringkv.wire.RespValue;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The External Configuration Service (DESIGN §7, §8): admits servers, keeps and publishes the versioned
+ * ring, heartbeats every server, declares the silent or unreachable ones DOWN, and orchestrates joins
+ * and leaves as plans of range transfers that finish before the new ring is published. One plan runs
+ * at a time; requests wait in order. Any failure during a plan aborts it and plans it again against the
+ * current ring, so a transfer is never half-applied.
+ *
+ * <p>Threading: node thread only. It also answers clients (KEYRANGE, INFO, RINGKV STATUS/WATCH) and
+ * forwards data commands to their coordinator, so a Redis client pointed at the ECS works too.
+ */
+public final class Ecs implements NodeLogic {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Ecs.class);
+    private static final byte[] STATE_KEY = "ecs:ring".getBytes(StandardCharsets.UTF_8);
+
+    private final NodeContext ctx;
+    private final EcsConfig config;
+    private final Commands commands = new Commands();
+    private final Forwarder forwarder;
+    private final Map<ServerAddress, Member> members = new TreeMap<>();
+    private final Deque<Request> queue = new ArrayDeque<>();
+    private final ClusterEvents events;
+    private Ring ring;
+    private long term;
+    private Plan plan;
+    private long planSeq;
+    private long hbSeq;
+    private long seq;
+
+    private record Request(Plan.Kind kind, ServerAddress subject) {
+    }
+
+    public Ecs(NodeContext ctx, EcsConfig config) {
+        this.ctx = ctx;
+        this.config = config;
+        this.forwarder = new Forwarder(ctx);
+        this.events = new ClusterEvents(ctx);
+    }
+
+    @Override
+    public void onStart() {
+        loadState();
+        long now = ctx.now();
+        for (ServerAddress m : ring.members()) {
+            members.put(m, new Member(m, MemberState.UP, now));
+        }
+        LOG.info("{} ECS in term {} with ring version {} ({} servers)", ctx.self(), term, ring.version(), ring.size());
+        events.add("ecs", "ECS " + ctx.self() + " started in term " + term + ", ring version " + ring.version());
+        tick();
+    }
+
+    public Ring ring() {
+        return ring;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    /** A snapshot for monitors and tests. */
+    public ClusterStatus status() {
+        return StatusBuilder.build(this, ctx.now());
+    }
+
+    /** The newest events, oldest first. */
+    public List<dev.ringkv.monitor.ClusterEvent> recentEvents() {
+        return events.recent();
+    }
+
+    Map<ServerAddress, Member> members() {
+        return members;
+    }
+
+    Plan plan() {
+        return plan;
+    }
+
+    ServerAddress self() {
+        return ctx.self();
+    }
+
+    // ---- persistence ---------------------------------------------------------------------------------
+
+    private void loadState() {
+        StoredEntry e = ctx.storage().get(STATE_KEY);
+        term = 1;
+        ring = new Ring(0, term, List.of());
+        if (e != null && e.value() != null) {
+            String[] parts = new String(e.value(), StandardCharsets.UTF_8).trim().split(" ");
+            term = Long.parseLong(parts[0]);
+            List<ServerAddress> ms = new ArrayList<>();
+            for (int i = 2; i < parts.length; i++) {
+                ms.add(ServerAddress.parse(parts[i]));
+            }
+            ring = new Ring(Long.parseLong(parts[1]), term, ms);
+            seq = e.version().seq();
+        }
+    }
+
+    private void saveState() {
+        StringBuilder b = new StringBuilder().append(term).append(' ').append(ring.version());
+        for (ServerAddress m : ring.members()) {
+            b.append(' ').append(m);
+        }
+        ctx.storage().apply(STATE_KEY, b.toString().getBytes(StandardCharsets.UTF_8), new Version(term, ++seq));
+    }
+
+    // ---- heartbeats and failure detection -----------------------------------------------------------
+
+    private void tick() {
+        long now = ctx.now();
+        hbSeq++;
+        for (Member m : new ArrayList<>(members.values())) {
+            if (m.state == MemberState.DOWN) {
+                continue;
+            }
+            long silent = now - m.lastAck;
+            if (silent > config.timeoutMillis()) {
+                declareDown(m, "no heartbeat reply for " + silent + " ms");
+                continue;
+            }
+            if (silent > config.timeoutMillis() / 2 && m.state == MemberState.UP) {
+                setState(m, MemberState.SUSPECT, "silent for " + silent + " ms");
+            }
+            ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq));
+        }
+        if (plan != null && now - plan.lastProgress > config.planTimeoutMillis()) {
+            Plan p = plan;
+            abortPlan("no progress for " + (now - p.lastProgress) + " ms");
+            requeue(p);
+            startNextPlan();
+        }
+        ctx.schedule(config.heartbeatMillis(), this::tick);
+    }
+
+    @Override
+    public void onPeerUnreachable(ServerAddress peer) {
+        forwarder.onPeerUnreachable(peer);
+        Member m = members.get(peer);
+        if (m == null || m.state == MemberState.DOWN) {
+            return;
+        }
+        m.unreachable++;
+        if (m.unreachable >= 2) {
+            // reset, then refused on the probe: the process is gone (a paused one would still accept)
+            declareDown(m, "connection refused");
+            return;
+        }
+        if (m.state == MemberState.UP) {
+            setState(m, MemberState.SUSPECT, "connection reset");
+        }
+        ctx.send(peer, Msg.of(Msg.HB, term, ++hbSeq)); // probe at once rather than wait out the timeout
+    }
+
+    private void declareDown(Member m, String why) {
+        LOG.warn("{} declaring {} DOWN: {}", ctx.self(), m.address, why);
+        setState(m, MemberState.DOWN, why);
+        Plan aborted = null;
+        if (plan != null) {
+            aborted = plan;
+            abortPlan(m.address + " is down");
+        }
+        if (ring.contains(m.address)) {
+            publish(ring.withoutMember(m.address), "removed " + m.address + " (" + why + ")");
+        }
+        if (aborted != null && !aborted.subject.equals(m.address)) {
+            requeue(aborted);
+        }
+        startNextPlan();
+    }
+
+    private void setState(Member m, MemberState s, String why) {
+        if (m.state != s) {
+            MemberState old = m.state;
+            m.state = s;
+            m.stateSince = ctx.now();
+            events.add("member", m.address + " " + old + " -> " + s + (why.isEmpty() ? "" : ": " + why));
+        }
+    }
+
+    // ---- messages -----------------------------------------------------------------------------------
+
+    @Override
+    public void onPeerMessage(ServerAddress from, byte[][] msg) {
+        if (forwarder.onMessage(msg)) {
+            return;
+        }
+        switch (Msg.name(msg)) {
+            case Msg.JOIN -> request(new Request(Plan.Kind.JOIN, Msg.addr(msg, 1)));
+            case Msg.LEAVE -> request(new Request(Plan.Kind.LEAVE, Msg.addr(msg, 1)));
+            case Msg.HB_ACK -> heartbeatAck(msg);
+            case Msg.XFER_DONE -> transferDone(Msg.num(msg, 1), (int) Msg.num(msg, 2));
+            case Msg.XFER_PROGRESS -> transferProgress(Msg.num(msg, 1), (int) Msg.num(msg, 2), Msg.num(msg, 3));
+            case Msg.XFER_FAILED -> transferFailed(Msg.num(msg, 1), (int) Msg.num(msg, 2), Msg.str(msg, 3));
+            default -> LOG.debug("{} ignoring {} from {}", ctx.self(), Msg.name(msg), from);
+        }
+    }
+
+    private void heartbeatAck(byte[][] msg) {
+        ServerAddress a = Msg.addr(msg, 1);
+        Member m = members.get(a);
+        if (m == null || m.state == MemberState.DOWN) {
+            // declared dead but alive (it was paused or cut off): show it the ring without it, it rejoins
+            ctx.send(a, Msg.ring(ring));
+            return;
+        }
+        m.lastAck = ctx.now();
+        m.unreachable = 0;
+        m.ringVersionSeen = Msg.num(msg, 3);
+        m.keys = Msg.num(msg, 4);
+        m.bytes = Msg.num(msg, 5);
+        m.opsPerSecond = Msg.num(msg, 6);
+        if (m.state == MemberState.SUSPECT) {
+            setState(m, MemberState.UP, "answering again");
+        }
+        if (m.ringVersionSeen < ring.version() && ring.contains(a)) {
+            ctx.send(a, Msg.ring(ring)); // it missed a publication
+        }
+    }
+
+    private void request(Request r) {
+        Member m = members.get(r.subject);
+        if (r.kind == Plan.Kind.JOIN) {
+            if (ring.contains(r.subject) && m != null && m.state != MemberState.DOWN) {
+                // a member that restarted before anyone noticed: it only needs the ring again
+                m.lastAck = ctx.now();
+                ctx.send(r.subject, Msg.ring(ring));
+                return;
+            }
+            if (m == null || m.state == MemberState.DOWN) {
+                members.put(r.subject, new Member(r.subject, MemberState.JOINING, ctx.now()));
+                events.add("member", r.subject + " asked to join");
+            }
+        } else if (m != null) {
+            m.lastAck = Math.max(m.lastAck, ctx.now());
+            events.add("member", r.subject + " asked to leave");
+        }
+        if (queue.contains(r) || (plan != null && plan.subject.equals(r.subject) && plan.kind == r.kind)) {
+            return; // a retried request
+        }
+        queue.add(r);
+        startNextPlan();
+    }
+
+    private void requeue(Plan p) {
+        Request r = new Request(p.kind, p.subject);
+        if (!queue.contains(r)) {
+            queue.addFirst(r);
+        }
+    }
+
+    // ---- plans --------------------------------------------------------------------------------------
+
+    private void startNextPlan() {
+        while (plan == null && !queue.isEmpty()) {
+            Request r = queue.poll();
+            Member m = members.get(r.subject);
+            if (m == null || m.state == MemberState.DOWN) {
+                continue; // died while waiting
+            }
+            Ring target;
+            if (r.kind == Plan.Kind.JOIN) {
+                if (ring.contains(r.subject)) {
+                    continue;
+                }
+                try {
+                    target = ring.withMember(r.subject);
+                } catch (IllegalArgumentException e) {
+                    LOG.error("{} refusing {}: {}", ctx.self(), r.subject, e.getMessage());
+                    events.add("member", "refused " + r.subject + ": " + e.getMessage());
+                    members.remove(r.subject);
+                    continue;
+                }
+            } else {
+                if (!ring.contains(r.subject)) {
+                    members.remove(r.subject);
+                    ctx.send(r.subject, Msg.of(Msg.LEFT, term));
+                    continue;
+                }
+                target = ring.withoutMember(r.subject);
+                setState(m, MemberState.LEAVING, "streaming its ranges away");
+            }
+            List<Transfer> transfers = Placement.diff(ring, target, 1);
+            plan = new Plan(++planSeq, r.kind, r.subject, target, transfers, ctx.now());
+            LOG.info("{} plan {}: {} {} -> ring version {}, {} transfers", ctx.self(), plan.id,
+                    r.kind.name().toLowerCase(Locale.ROOT), r.subject, target.version(), transfers.size());
+            events.add("plan", "plan " + plan.id + ": " + r.kind.name().toLowerCase(Locale.ROOT) + " " + r.subject
+                    + ", " + transfers.size() + " transfer" + (transfers.size() == 1 ? "" : "s"));
+            for (int i = 0; i < transfers.size(); i++) {
+                Transfer t = transfers.get(i);
+                ctx.send(t.from(), Msg.of(Msg.XFER, term, plan.id, i, t.range().from().hex(), t.range().to().hex(), t.to()));
+            }
+            if (plan.complete()) {
+                finishPlan();
+            }
+        }
+    }
+
+    private void transferProgress(long planId, int xfer, long entries) {
+        if (plan != null && plan.id == planId && xfer < plan.transfers.size()) {
+            plan.entriesSent[xfer] = entries;
+            plan.lastProgress = ctx.now();
+        }
+    }
+
+    private void transferDone(long planId, int xfer) {
+        if (plan == null || plan.id != planId || xfer >= plan.transfers.size()) {
+            return; // a stale report from an aborted plan
+        }
+        plan.done[xfer] = true;
+        plan.lastProgress = ctx.now();
+        Transfer t = plan.transfers.get(xfer);
+        events.add("transfer", "plan " + planId + " transfer " + xfer + " done: " + t.range() + " " + t.from() + " -> " + t.to());
+        if (plan.complete()) {
+            finishPlan();
+        }
+    }
+
+    private void transferFailed(long planId, int xfer, String why) {
+        if (plan == null || plan.id != planId) {
+            return;
+        }
+        Plan p = plan;
+        abortPlan("transfer " + xfer + " failed: " + why);
+        requeue(p);
+        // give the failure a moment to clear (a broken link reconnects) before trying again
+        ctx.schedule(config.heartbeatMillis() * 5, this::startNextPlan);
+    }
+
+    private void finishPlan() {
+        Plan p = plan;
+        plan = null;
+        publish(p.target, p.kind.name().toLowerCase(Locale.ROOT) + " of " + p.subject + " (plan " + p.id + ")");
+        Member m = members.get(p.subject);
+        if (p.kind == Plan.Kind.JOIN) {
+            if (m != null) {
+                m.lastAck = ctx.now();
+                setState(m, MemberState.UP, "joined");
+            }
+        } else {
+            ctx.send(p.subject, Msg.of(Msg.LEFT, term));
+            members.remove(p.subject);
+            events.add("member", p.subject + " left");
+        }
+        startNextPlan();
+    }
+
+    private void abortPlan(String why) {
+        Plan p = plan;
+        plan = null;
+        LOG.warn("{} aborting plan {} ({} {}): {}", ctx.self(), p.id, p.kind, p.subject, why);
+        events.add("plan", "plan " + p.id + " aborted: " + why);
+        for (Transfer t : p.transfers) {
+            ctx.send(t.from(), Msg.of(Msg.XFER_ABORT, term, p.id));
+        }
+        Member m = members.get(p.subject);
+        if (p.kind == Plan.Kind.LEAVE && m != null && m.state == MemberState.LEAVING) {
+            setState(m, MemberState.UP, "leave interrupted");
+        }
+    }
+
+    private void publish(Ring next, String why) {
+        ring = next;
+        saveState();
+        LOG.info("{} publishing ring version {} ({} servers): {}", ctx.self(), ring.version(), ring.size(), why);
+        events.add("ring", "ring version " + ring.version() + ": " + why);
+        byte[][] msg = Msg.ring(ring);
+        for (Member m : members.values()) {
+            if (m.state != MemberState.DOWN) {
+                ctx.send(m.address, msg);
+            }
+        }
+    }
+
+    // ---- clients ------------------------------------------------------------------------------------
+
+    @Override
+    public void onCommand(Session s, byte[][] args) {
+        String name = Commands.name(args);
+        Commands.Spec spec = commands.lookup(name);
+        if (spec == null) {
+            s.reply(RespValue.error(Commands.unknownCommand(args)));
+            return;
+        }
+        if (!spec.arityOk(args.length)) {
+            s.reply(RespValue.error("ERR wrong number of arguments for '" + name.toLowerCase(Locale.ROOT) + "' command"));
+            return;
+        }
+        switch (name) {
+            case "KEYRANGE" -> s.reply(ring.isEmpty() ? RespValue.error("STOPPED no servers in the ring yet")
+                    : RespValue.bulk(ring.keyrangeText()));
+            case "KEYRANGE_READ" -> s.reply(ring.isEmpty() ? RespValue.error("STOPPED no servers in the ring yet")
+                    : RespValue.bulk(ring.keyrangeReadText(1)));
+            case "DBSIZE" -> s.reply(RespValue.integer(members.values().stream()
+                    .filter(m -> ring.contains(m.address)).mapToLong(m -> m.keys).sum()));
+            case "INFO" -> s.reply(RespValue.bulk(info()));
+            case "RINGKV" -> ringkv(s, args);
+            case "GET", "SET", "DEL", "EXISTS", "MGET", "MSET", "PUT", "DELETE" -> forwardData(s, args);
+            default -> commands.connection(s, name, args, p -> null);
+        }
+    }
+
+    private void forwardData(Session s, byte[][] args) {
+        if (ring.isEmpty()) {
+            s.reply(RespValue.error("STOPPED no servers in the ring yet"));
+            return;
+        }
+        forwarder.forward(ring.coordinatorOf(args[1]), args, 0, s.defer());
+    }
+
+    private void ringkv(Session s, byte[][] args) {
+        String sub = Commands.text(args[1]).toUpperCase(Locale.ROOT);
+        switch (sub) {
+            case "STATUS" -> s.reply(RespValue.bulk(status().toJson()));
+            case "WATCH" -> events.watch(s, this::status);
+            case "ECS" -> s.reply(RespValue.bulk(ctx.self().toString()));
+            default -> s.reply(RespValue.error("ERR unknown subcommand '" + Commands.text(args[1])
+                    + "'. Try RINGKV STATUS, RINGKV WATCH or RINGKV ECS."));
+        }
+    }
+
+    private String info() {
+        return "# Server\r\nredis_version:7.0.0\r\nringkv_version:" + Commands.VERSION + "\r\nringkv_role:ecs\r\n"
+                + "tcp_port:" + ctx.self().port() + "\r\n\r\n# Ring\r\nring_version:" + ring.version()
+                + "\r\nring_term:" + term + "\r\nring_members:" + ring.size() + "\r\n";
+    }
+}

@@ -1,0 +1,23 @@
+package dev.ringkv.ecs;
+
+import dev.ringkv.ring.ServerAddress;
+
+/** What the ECS tracks per server. ECS thread only. */
+final class Member {
+    final ServerAddress address;
+    MemberState state;
+    long lastAck;
+    long stateSince;
+    int unreachable;
+    long keys;
+    long bytes;
+    long opsPerSecond;
+    long ringVersionSeen;
+
+    Member(ServerAddress address, MemberState state, long now) {
+        this.address = address;
+        this.state = state;
+        this.lastAck = now;
+        this.stateSince = now;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.ringkv.ecs;
+
+import dev.ringkv.ring.Ring;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.ring.Transfer;
+import java.util.List;
+
+/**
+ * One membership change in progress (DESIGN §7): the ring it leads to and the transfers that must
+ * finish before the ECS publishes that ring. ECS thread only.
+ */
+final class Plan {
+    enum Kind { JOIN, LEAVE }
+
+    final long id;
+    final Kind kind;
+    final ServerAddress subject;
+    final Ring target;
+    final List<Transfer> transfers;
+    final boolean[] done;
+    final long[] entriesSent;
+    long lastProgress;
+
+    Plan(long id, Kind kind, ServerAddress subject, Ring target, List<Transfer> transfers, long now) {
+        this.id = id;
+        this.kind = kind;
+        this.subject = subject;
+        this.target = target;
+        this.transfers = transfers;
+        this.done = new boolean[transfers.size()];
+        this.entriesSent = new long[transfers.size()];
+        this.lastProgress = now;
+    }
+
+    boolean complete() {
+        for (boolean d : done) {
+            if (!d) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    boolean involves(ServerAddress a) {
+        if (subject.equals(a)) {
+            return true;
+        }
+        for (Transfer t : transfers) {
+            if (t.from().equals(a) || t.to().equals(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    long totalEntriesSent() {
+        long n = 0;
+        for (long e : entriesSent) {
+            n += e;
+        }
+        return n;
+    }
+}

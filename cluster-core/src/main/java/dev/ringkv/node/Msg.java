@@ -1,0 +1,98 @@
+package dev.ringkv.node;
+
+import dev.ringkv.ring.Ring;
+import dev.ringkv.ring.ServerAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The cluster's internal messages (DESIGN §5, §7, §8): commands sent over peer connections, one way.
+ * Each is a RESP array whose first element names it. This class holds the names, and builds and reads
+ * the arguments; the protocol is in {@link KvNode} and {@code dev.ringkv.ecs.Ecs}.
+ *
+ * <pre>
+ * server → ECS   JOIN addr · LEAVE addr · HB_ACK addr seq ringVersion keys bytes opsPerSec
+ *                XFER_DONE plan xfer · XFER_FAILED plan xfer reason · XFER_PROGRESS plan xfer entries
+ * ECS → server   HB term seq · RING term version member... · XFER term plan xfer fromHex toHex target
+ *                XFER_ABORT term plan · LEFT term
+ * any → joiner   ECS_IS addr
+ * source → target  XFER_DATA plan xfer chunk (key kind value term seq)... · XFER_END plan xfer chunk total
+ *                  FWD_WRITE id key kind value term seq
+ * target → source  XFER_ACK plan xfer chunk · FWD_ACK id
+ * node → node    FWD id hops arg... · FWD_REPLY id resp-encoded-reply
+ * </pre>
+ */
+public final class Msg {
+    public static final String JOIN = "JOIN";
+    public static final String LEAVE = "LEAVE";
+    public static final String LEFT = "LEFT";
+    public static final String ECS_IS = "ECS_IS";
+    public static final String HB = "HB";
+    public static final String HB_ACK = "HB_ACK";
+    public static final String RING = "RING";
+    public static final String XFER = "XFER";
+    public static final String XFER_ABORT = "XFER_ABORT";
+    public static final String XFER_DONE = "XFER_DONE";
+    public static final String XFER_FAILED = "XFER_FAILED";
+    public static final String XFER_PROGRESS = "XFER_PROGRESS";
+    public static final String XFER_DATA = "XFER_DATA";
+    public static final String XFER_END = "XFER_END";
+    public static final String XFER_ACK = "XFER_ACK";
+    public static final String FWD_WRITE = "FWD_WRITE";
+    public static final String FWD_ACK = "FWD_ACK";
+    public static final String FWD = "FWD";
+    public static final String FWD_REPLY = "FWD_REPLY";
+
+    /** Entry kinds in transfers and forwarded writes. */
+    public static final String VALUE = "V";
+    public static final String TOMBSTONE = "T";
+
+    private Msg() {
+    }
+
+    /** Builds a message: byte arrays are taken as they are, anything else as its UTF-8 text. */
+    public static byte[][] of(Object... parts) {
+        byte[][] m = new byte[parts.length][];
+        for (int i = 0; i < parts.length; i++) {
+            Object p = parts[i];
+            m[i] = p instanceof byte[] b ? b : String.valueOf(p).getBytes(StandardCharsets.UTF_8);
+        }
+        return m;
+    }
+
+    public static String name(byte[][] m) {
+        return new String(m[0], StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
+    }
+
+    public static String str(byte[][] m, int i) {
+        return new String(m[i], StandardCharsets.UTF_8);
+    }
+
+    public static long num(byte[][] m, int i) {
+        return Long.parseLong(str(m, i));
+    }
+
+    public static ServerAddress addr(byte[][] m, int i) {
+        return ServerAddress.parse(str(m, i));
+    }
+
+    /** {@code RING term version member...}. */
+    public static byte[][] ring(Ring ring) {
+        List<Object> parts = new ArrayList<>();
+        parts.add(RING);
+        parts.add(ring.term());
+        parts.add(ring.version());
+        parts.addAll(ring.members());
+        return of(parts.toArray());
+    }
+
+    public static Ring parseRing(byte[][] m) {
+        List<ServerAddress> members = new ArrayList<>();
+        for (int i = 3; i < m.length; i++) {
+            members.add(addr(m, i));
+        }
+        return new Ring(num(m, 2), num(m, 1), members);
+    }
+}

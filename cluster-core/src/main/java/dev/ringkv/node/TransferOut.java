@@ -1,0 +1,145 @@
+package dev.ringkv.node;
+
+import dev.ringkv.ring.Range;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.storage.StoredEntry;
+import dev.ringkv.storage.Store;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source side of one range transfer (DESIGN §7): streams the range to its new holder in chunks
+ * while the node keeps serving, with a window of unacknowledged chunks so a slow target cannot make the
+ * source queue without bound. The target acknowledges each chunk once it is durable; after the last one
+ * the source reports the transfer done to the ECS. Writes to the range meanwhile are forwarded by the
+ * node (see {@link KvNode}); a transfer that stalls fails and the ECS plans again. Node thread only.
+ */
+final class TransferOut {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TransferOut.class);
+    static final int CHUNK_ENTRIES = 512;
+    static final int WINDOW = 8;
+    static final long STALL_MILLIS = 10_000;
+
+    final long planId;
+    final int xfer;
+    final Range range;
+    final ServerAddress target;
+    private final ServerAddress ecs;
+    private final NodeContext ctx;
+    private final Store store;
+    private StoredEntry cursor;
+    private int nextChunk;
+    private int unacked;
+    private boolean endSent;
+    private int endChunk = -1;
+    private boolean finished;
+    private long entriesSent;
+    private long lastAckAt;
+    private Cancellable stallCheck;
+
+    TransferOut(NodeContext ctx, ServerAddress ecs, long planId, int xfer, Range range, ServerAddress target) {
+        this.ctx = ctx;
+        this.store = ctx.storage();
+        this.ecs = ecs;
+        this.planId = planId;
+        this.xfer = xfer;
+        this.range = range;
+        this.target = target;
+        this.lastAckAt = ctx.now();
+    }
+
+    String key() {
+        return key(planId, xfer);
+    }
+
+    static String key(long planId, int xfer) {
+        return planId + ":" + xfer;
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+
+    void start() {
+        LOG.info("{} plan {} transfer {}: streaming {} to {}", ctx.self(), planId, xfer, range, target);
+        pump();
+        watchForStall();
+    }
+
+    /** Sends chunks while the window has room. */
+    private void pump() {
+        while (!endSent && unacked < WINDOW && !finished) {
+            List<StoredEntry> batch = store.scan(range, cursor, CHUNK_ENTRIES, true);
+            if (!batch.isEmpty()) {
+                List<Object> parts = new ArrayList<>(4 + batch.size() * 5);
+                parts.add(Msg.XFER_DATA);
+                parts.add(planId);
+                parts.add(xfer);
+                parts.add(nextChunk++);
+                for (StoredEntry e : batch) {
+                    parts.add(e.key());
+                    parts.add(e.isTombstone() ? Msg.TOMBSTONE : Msg.VALUE);
+                    parts.add(e.isTombstone() ? new byte[0] : e.value());
+                    parts.add(e.version().term());
+                    parts.add(e.version().seq());
+                }
+                ctx.send(target, Msg.of(parts.toArray()));
+                unacked++;
+                entriesSent += batch.size();
+                cursor = batch.get(batch.size() - 1);
+            }
+            if (batch.size() < CHUNK_ENTRIES) {
+                endChunk = nextChunk++;
+                ctx.send(target, Msg.of(Msg.XFER_END, planId, xfer, endChunk, entriesSent));
+                unacked++;
+                endSent = true;
+            }
+        }
+    }
+
+    void onAck(int chunk) {
+        if (finished) {
+            return;
+        }
+        unacked--;
+        lastAckAt = ctx.now();
+        if (chunk == endChunk) {
+            finished = true;
+            stallCheck.cancel();
+            LOG.info("{} plan {} transfer {}: {} entries now held by {}", ctx.self(), planId, xfer, entriesSent, target);
+            ctx.send(ecs, Msg.of(Msg.XFER_DONE, planId, xfer));
+            return;
+        }
+        if (chunk % WINDOW == 0) {
+            ctx.send(ecs, Msg.of(Msg.XFER_PROGRESS, planId, xfer, entriesSent));
+        }
+        // give client commands a turn between chunks
+        ctx.schedule(0, this::pump);
+    }
+
+    private void watchForStall() {
+        stallCheck = ctx.schedule(STALL_MILLIS, () -> {
+            if (finished) {
+                return;
+            }
+            if (ctx.now() - lastAckAt >= STALL_MILLIS) {
+                finished = true;
+                LOG.warn("{} plan {} transfer {} to {} stalled: no acknowledgement for {} ms", ctx.self(), planId, xfer,
+                        target, ctx.now() - lastAckAt);
+                ctx.send(ecs, Msg.of(Msg.XFER_FAILED, planId, xfer, "stalled: " + target + " stopped acknowledging"));
+            } else {
+                watchForStall();
+            }
+        });
+    }
+
+    void abort() {
+        finished = true;
+        if (stallCheck != null) {
+            stallCheck.cancel();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.ringkv.runtime;
+
+import dev.ringkv.ecs.Ecs;
+import dev.ringkv.ecs.EcsConfig;
+import dev.ringkv.node.KvNode;
+import dev.ringkv.node.NodeConfig;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.storage.FsyncPolicy;
+import dev.ringkv.storage.LogStore;
+import dev.ringkv.storage.Store;
+import dev.ringkv.storage.StoreOptions;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Wires the processes RingKV runs: a KV server (standalone or a cluster member) or the ECS. */
+public final class Servers {
+
+    private Servers() {
+    }
+
+    /**
+     * Opens (or recovers) the store in {@code dataDir} and starts a KV server: a member of the cluster the
+     * ECS at {@code ecs} runs, or a standalone one-node ring if {@code ecs} is null.
+     *
+     * @throws dev.ringkv.storage.StorageException if the directory cannot be used (in use, not writable)
+     * @throws java.io.UncheckedIOException if the port cannot be bound
+     */
+    public static NioNode kvServer(ServerOptions options, Path dataDir, FsyncPolicy fsync, int maxKeyBytes,
+                                   int maxValueBytes, ServerAddress ecs) {
+        StoreOptions.Builder so = StoreOptions.builder(dataDir)
+                .fsyncPolicy(fsync)
+                .maxKeyBytes(maxKeyBytes)
+                .maxValueBytes(maxValueBytes);
+        if (ecs != null) {
+            // a member keeps its tombstones: a server returning with an old copy must not resurrect a key
+            so.tombstoneRetention(Long.MAX_VALUE);
+        }
+        NodeConfig config = new NodeConfig(maxKeyBytes, maxValueBytes, fsync.name().toLowerCase(Locale.ROOT), ecs);
+        return start(options, LogStore.open(so.build()), ctx -> {
+            KvNode node = new KvNode(ctx, config);
+            node.runtimeInfo(((NioNode) ctx)::runtimeInfo);
+            return node;
+        });
+    }
+
+    /** A standalone server with the defaults: everysec, 64 KiB keys, 16 MiB values. */
+    public static NioNode standalone(ServerOptions options, Path dataDir) {
+        return member(options, dataDir, null);
+    }
+
+    /** A cluster member with the defaults, joining through the ECS at {@code ecs}. */
+    public static NioNode member(ServerOptions options, Path dataDir, ServerAddress ecs) {
+        return kvServer(options, dataDir, FsyncPolicy.EVERYSEC, NodeConfig.DEFAULT.maxKeyBytes(),
+                NodeConfig.DEFAULT.maxValueBytes(), ecs);
+    }
+
+    /** The ECS, keeping its ring in {@code dataDir}. */
+    public static NioNode ecs(ServerOptions options, Path dataDir, EcsConfig config) {
+        Store store = LogStore.open(StoreOptions.builder(dataDir).fsyncPolicy(FsyncPolicy.ALWAYS).build());
+        return start(options, store, ctx -> new Ecs(ctx, config));
+    }
+
+    private static NioNode start(ServerOptions options, Store store,
+                                 java.util.function.Function<dev.ringkv.node.NodeContext, dev.ringkv.node.NodeLogic> logic) {
+        try {
+            return NioNode.start(options, store, logic);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+}
