@@ -74,6 +74,7 @@ public final class Ecs implements NodeLogic {
         LOG.info("{} ECS in term {} with ring version {} ({} servers)", ctx.self(), term, ring.version(), ring.size());
         events.add("ecs", "ECS " + ctx.self() + " started in term " + term + ", ring version " + ring.version());
         tick();
+        check();
     }
 
     public Ring ring() {
@@ -134,9 +135,23 @@ public final class Ecs implements NodeLogic {
 
     // ---- heartbeats and failure detection -----------------------------------------------------------
 
+    /** Sends every live server a heartbeat, every {@code heartbeatMillis}. */
     private void tick() {
-        long now = ctx.now();
         hbSeq++;
+        for (Member m : members.values()) {
+            if (m.state != MemberState.DOWN) {
+                ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq));
+            }
+        }
+        ctx.schedule(config.heartbeatMillis(), this::tick);
+    }
+
+    /**
+     * Checks silences more often than heartbeats go out, so a silent server is declared DOWN within a
+     * quarter heartbeat of its timeout rather than a whole heartbeat late.
+     */
+    private void check() {
+        long now = ctx.now();
         for (Member m : new ArrayList<>(members.values())) {
             if (m.state == MemberState.DOWN) {
                 continue;
@@ -144,12 +159,9 @@ public final class Ecs implements NodeLogic {
             long silent = now - m.lastAck;
             if (silent > config.timeoutMillis()) {
                 declareDown(m, "no heartbeat reply for " + silent + " ms");
-                continue;
-            }
-            if (silent > config.timeoutMillis() / 2 && m.state == MemberState.UP) {
+            } else if (silent > config.timeoutMillis() / 2 && m.state == MemberState.UP) {
                 setState(m, MemberState.SUSPECT, "silent for " + silent + " ms");
             }
-            ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq));
         }
         if (plan != null && now - plan.lastProgress > config.planTimeoutMillis()) {
             Plan p = plan;
@@ -157,7 +169,7 @@ public final class Ecs implements NodeLogic {
             requeue(p);
             startNextPlan();
         }
-        ctx.schedule(config.heartbeatMillis(), this::tick);
+        ctx.schedule(Math.max(1, config.heartbeatMillis() / 4), this::check);
     }
 
     @Override

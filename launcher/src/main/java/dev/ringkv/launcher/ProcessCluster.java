@@ -1,0 +1,202 @@
+package dev.ringkv.launcher;
+
+import dev.ringkv.client.RingKvClient;
+import dev.ringkv.monitor.ClusterStatus;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.wire.RespValue;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A real cluster of child processes on loopback: an ECS and servers, each a {@code ringkv} JVM started
+ * from this JVM's own classpath, logging to a file in the base directory. Crash is SIGKILL, pause is
+ * SIGSTOP — signals to real processes, as the benchmarks and process tests need. Not thread-safe.
+ */
+public final class ProcessCluster implements AutoCloseable {
+
+    /** One child process and how to start it again. */
+    public static final class Node {
+        final List<String> command;
+        final Path log;
+        public final ServerAddress address;
+        Process process;
+
+        Node(List<String> command, Path log, ServerAddress address) {
+            this.command = command;
+            this.log = log;
+            this.address = address;
+        }
+
+        public long pid() {
+            return process.pid();
+        }
+
+        public Process process() {
+            return process;
+        }
+
+        public boolean isAlive() {
+            return process != null && process.isAlive();
+        }
+    }
+
+    private final Path base;
+    private final String host;
+    private final List<String> jvmOptions;
+    private Node ecs;
+    private final List<Node> servers = new ArrayList<>();
+
+    public ProcessCluster(Path base, String host, List<String> jvmOptions) {
+        this.base = base;
+        this.host = host;
+        this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private List<String> java(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    public Node startEcs(String... extra) throws IOException {
+        int port = freePort();
+        List<String> args = new ArrayList<>(List.of("ecs", "-a", host, "-p", String.valueOf(port),
+                "-d", base.resolve("ecs").toString(), "--log-level", "WARN"));
+        args.addAll(List.of(extra));
+        ecs = new Node(java(args.toArray(new String[0])), base.resolve("ecs.log"), new ServerAddress(host, port));
+        launch(ecs);
+        return ecs;
+    }
+
+    public Node startServer(String... extra) throws IOException {
+        int port = freePort();
+        String name = "server-" + (servers.size() + 1);
+        List<String> args = new ArrayList<>(List.of("server", "-a", host, "-p", String.valueOf(port),
+                "-b", ecs.address.toString(), "-d", base.resolve(name).toString(), "--log-level", "WARN"));
+        args.addAll(List.of(extra));
+        Node n = new Node(java(args.toArray(new String[0])), base.resolve(name + ".log"), new ServerAddress(host, port));
+        servers.add(n);
+        launch(n);
+        return n;
+    }
+
+    private void launch(Node n) throws IOException {
+        Files.createDirectories(base);
+        n.process = new ProcessBuilder(n.command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
+    }
+
+    public Node ecs() {
+        return ecs;
+    }
+
+    public List<Node> servers() {
+        return List.copyOf(servers);
+    }
+
+    /** SIGKILL: a crash, no shutdown hook, no graceful leave. */
+    public void kill(Node n) throws InterruptedException {
+        n.process.destroyForcibly();
+        n.process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: Ctrl-C, the graceful leave. */
+    public void terminate(Node n) throws InterruptedException {
+        n.process.destroy();
+        n.process.waitFor(90, TimeUnit.SECONDS);
+    }
+
+    /** SIGSTOP: the process freezes with its sockets open. */
+    public void pause(Node n) throws IOException, InterruptedException {
+        signal(n, "STOP");
+    }
+
+    /** SIGCONT. */
+    public void resume(Node n) throws IOException, InterruptedException {
+        signal(n, "CONT");
+    }
+
+    private static void signal(Node n, String sig) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + sig, String.valueOf(n.pid())).inheritIO().start();
+        if (k.waitFor() != 0) {
+            throw new IOException("kill -" + sig + " " + n.pid() + " failed");
+        }
+    }
+
+    /** Starts a killed node again with the same command (same port, same directory). */
+    public void restart(Node n) throws IOException, InterruptedException {
+        if (n.isAlive()) {
+            kill(n);
+        }
+        launch(n);
+    }
+
+    /** The ECS's status, or null if it cannot be reached right now. */
+    public ClusterStatus status() {
+        try (RingKvClient c = RingKvClient.connect(ecs.address, Duration.ofSeconds(2))) {
+            return ClusterStatus.fromJson(((RespValue.Bulk) c.execute("RINGKV", "STATUS")).utf8());
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Polls the ECS until the condition holds; false if the timeout passed first. */
+    public boolean awaitStatus(Predicate<ClusterStatus> condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            ClusterStatus s = status();
+            if (s != null && condition.test(s)) {
+                return true;
+            }
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        return false;
+    }
+
+    /** Every started server in the ring, UP, no plan running, every member serving the published ring. */
+    public static Predicate<ClusterStatus> settled(int servers) {
+        return s -> s.plan() == null
+                && s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")
+                        && m.ringVersionSeen() == s.ringVersion()).count() == servers
+                && s.members().stream().filter(ClusterStatus.MemberStatus::inRing).count() == servers;
+    }
+
+    public static Predicate<ClusterStatus> outOfRing(ServerAddress a) {
+        return s -> s.members().stream().noneMatch(m -> m.inRing() && m.address().equals(a.toString()));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Node n : servers) {
+            if (n.isAlive()) {
+                try {
+                    resume(n);
+                } catch (IOException e) {
+                    // it may be gone already
+                }
+                kill(n);
+            }
+        }
+        if (ecs != null && ecs.isAlive()) {
+            kill(ecs);
+        }
+    }
+}
