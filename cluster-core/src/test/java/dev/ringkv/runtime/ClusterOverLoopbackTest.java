@@ -205,4 +205,30 @@ class ClusterOverLoopbackTest {
             assertInstanceOf(RespValue.Bulk.class, cl.execute("KEYRANGE"));
         }
     }
+
+    @Test
+    void serversOnDistinctAddressesAdvertiseBindAndDialThoseAddresses() throws Exception {
+        ecs = Servers.ecs(ServerOptions.loopback(0), dir.resolve("ecs"), EcsConfig.DEFAULT);
+        List<NioNode> hosts = new ArrayList<>();
+        for (String host : List.of("127.0.0.2", "127.0.0.3")) {
+            NioNode n = Servers.member(ServerOptions.loopback(0).withHosts(host, host), dir.resolve(host), ecs.address());
+            nodes.add(n);
+            hosts.add(n);
+        }
+        awaitRing(2);
+        ClusterStatus s = status();
+        assertEquals(List.of("127.0.0.2", "127.0.0.3"), s.members().stream()
+                .map(m -> ServerAddress.parse(m.address()).host()).sorted().toList());
+        Map<String, String> data = load(hosts.get(0), 500);
+        for (NioNode n : hosts) {
+            // bound to its own address only: the same port on 127.0.0.1 is not it
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> new java.net.Socket("127.0.0.1", n.address().port()).close());
+            assertReadableThrough(n.address(), data);
+        }
+        try (RingKvClient c = RingKvClient.connect(hosts.get(1).address(), Duration.ofSeconds(5))) {
+            String text = c.keyrange();
+            assertTrue(text.contains("127.0.0.2:") && text.contains("127.0.0.3:"), text);
+        }
+    }
 }
