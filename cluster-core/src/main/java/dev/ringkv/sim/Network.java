@@ -143,12 +143,12 @@ public final class Network {
             from.notifyUnreachable(to, latency());
             return;
         }
+        from.linkOpened(dest);
         if (dropProbability > 0 && sim.random().nextDouble() < dropProbability) {
             sim.trace(() -> "drop (loss) " + from.address() + " -> " + to + " " + Render.message(copy));
             return;
         }
         Link link = link(from.address(), to);
-        from.linkOpened(dest);
         sim.trace(() -> "send " + from.address() + " -> " + to + " " + Render.message(copy));
         long at = link.deliveryTime(sim.now(), latency());
         deliverAt(at, from.address(), dest, link, copy, "deliver");

@@ -34,6 +34,16 @@ import java.util.function.Function;
  * restart reopens the same directory with fresh logic; pause is SIGSTOP (input queues, timers wait, nobody
  * is told) and resume processes the backlog in arrival order before anything newer. Every crash and
  * restart bumps the incarnation; events addressed to an older one are discarded.
+ *
+ * <p>Like the NIO runtime, a turn flushes once. Writes that a durability listener applies during that
+ * flush stay pending until the node's next turn; if the node crashes first, closing the store writes
+ * them, where a real SIGKILL would lose them. None of them can have been acknowledged, so in this one
+ * corner the simulation is kinder than a real crash, never harsher.
+ *
+ * <p>Who hears of a crash (the rule of the NIO runtime, where only an outbound {@code PeerLink} reports a
+ * reset): every live peer that has sent to this incarnation, unless a partition separates them, gets
+ * {@code onPeerUnreachable} one latency later, after whatever the dead node had already sent it. Peers
+ * that only received from it are not told; they learn on their next send (refused).
  */
 public final class SimNode {
 
