@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A test node that records what reaches it (messages, unreachable notices, timers) and sends on request. */
-final class Probe implements NodeLogic {
+class Probe implements NodeLogic {
 
     /** Something the probe heard, and when. */
     record Heard(long at, ServerAddress from, String text) {
