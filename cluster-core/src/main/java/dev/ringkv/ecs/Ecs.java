@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class Ecs implements NodeLogic {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ecs.class);
+    /** How long a DOWN server keeps getting (lease-less) heartbeats. */
+    private static final long DOWN_HEARTBEAT_MILLIS = 10 * 60_000;
     private static final byte[] STATE_KEY = "ecs:ring".getBytes(StandardCharsets.UTF_8);
 
     private final NodeContext ctx;
@@ -66,6 +68,7 @@ public final class Ecs implements NodeLogic {
 
     @Override
     public void onStart() {
+        hbSeq = (ctx.random().nextLong() & 0x3fffffffffffffffL) >>> 16; // fresh per start: never reuse a sequence
         loadState();
         long now = ctx.now();
         for (ServerAddress m : ring.members()) {
@@ -135,13 +138,24 @@ public final class Ecs implements NodeLogic {
 
     // ---- heartbeats and failure detection -----------------------------------------------------------
 
-    /** Sends every live server a heartbeat, every {@code heartbeatMillis}. */
+    /**
+     * Sends every server a heartbeat, every {@code heartbeatMillis}. A heartbeat also grants a lease:
+     * it names the newest acknowledgement received from that server, and the server may serve until
+     * {@code leaseMillis} after it sent that acknowledgement — ending before the ECS could declare it
+     * DOWN, so a server cut off or paused stops acknowledging writes before its successor takes over.
+     * DOWN servers still get heartbeats (with no lease) for a while, so a resumed one learns the ring
+     * without it and joins again.
+     */
     private void tick() {
         hbSeq++;
+        long now = ctx.now();
+        long lease = config.timeoutMillis() - config.heartbeatMillis() / 2;
         for (Member m : members.values()) {
-            if (m.state != MemberState.DOWN) {
-                ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq));
+            boolean down = m.state == MemberState.DOWN;
+            if (down && now - m.stateSince > DOWN_HEARTBEAT_MILLIS) {
+                continue;
             }
+            ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq, down ? 0 : m.lastAckedSeq, ring.version(), lease));
         }
         ctx.schedule(config.heartbeatMillis(), this::tick);
     }
@@ -188,7 +202,8 @@ public final class Ecs implements NodeLogic {
         if (m.state == MemberState.UP) {
             setState(m, MemberState.SUSPECT, "connection reset");
         }
-        ctx.send(peer, Msg.of(Msg.HB, term, ++hbSeq)); // probe at once rather than wait out the timeout
+        // probe at once rather than wait out the timeout (no new lease in a probe)
+        ctx.send(peer, Msg.of(Msg.HB, term, ++hbSeq, 0, ring.version(), 0));
     }
 
     private void declareDown(Member m, String why) {
@@ -243,7 +258,18 @@ public final class Ecs implements NodeLogic {
             ctx.send(a, Msg.ring(ring));
             return;
         }
+        long seqAcked = Msg.num(msg, 2);
+        if (seqAcked <= m.lastAckedSeq) {
+            return; // an old acknowledgement overtaken by a newer one
+        }
+        boolean firstLease = m.lastAckedSeq == 0;
+        m.lastAckedSeq = seqAcked;
         m.lastAck = ctx.now();
+        if (firstLease) {
+            // grant the first lease now rather than with the next heartbeat: a new server serves at once
+            ctx.send(a, Msg.of(Msg.HB, term, ++hbSeq, seqAcked, ring.version(),
+                    config.timeoutMillis() - config.heartbeatMillis() / 2));
+        }
         m.unreachable = 0;
         m.ringVersionSeen = Msg.num(msg, 3);
         m.keys = Msg.num(msg, 4);

@@ -7,6 +7,8 @@ final class Member {
     final ServerAddress address;
     MemberState state;
     long lastAck;
+    /** The newest heartbeat sequence it acknowledged (while not DOWN): the basis of its lease. */
+    long lastAckedSeq;
     long stateSince;
     int unreachable;
     long keys;

@@ -68,6 +68,14 @@ public final class KvNode implements NodeLogic {
     private long seq;
     private long fwdSeq;
     private long startedAt;
+    private long leaseUntil;
+    /** When we acknowledged each recent heartbeat, by its sequence number. */
+    private final Map<Long, Long> ackSentAt = new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+            return size() > 64;
+        }
+    };
 
     private record FwdWait(Ack ack, String transfer, Cancellable timeout) {
     }
@@ -214,13 +222,35 @@ public final class KvNode implements NodeLogic {
         }
     }
 
+    /**
+     * Answers a heartbeat and renews the lease it grants: the ECS names the newest acknowledgement it
+     * received from us, and we may serve until {@code lease} ms after we sent that one (see
+     * {@code Ecs.tick}). Heartbeats queued while this process was paused name old acknowledgements,
+     * so they cannot stretch the lease past the moment the ECS may have given our ranges away.
+     */
     private void heartbeat(ServerAddress from, byte[][] msg) {
         if (!from.equals(ecs)) {
             LOG.info("{} the ECS is now {} (was {})", ctx.self(), from, ecs);
             ecs = from;
+            ackSentAt.clear();
         }
-        ctx.send(from, Msg.of(Msg.HB_ACK, ctx.self(), msg[2], ring == null ? 0 : ring.version(),
+        long now = ctx.now();
+        long hbSeq = Msg.num(msg, 2);
+        if (msg.length > 5) {
+            Long sentAt = ackSentAt.get(Msg.num(msg, 3));
+            long lease = Msg.num(msg, 5);
+            if (sentAt != null && lease > 0) {
+                leaseUntil = Math.max(leaseUntil, sentAt + lease);
+            }
+        }
+        ackSentAt.put(hbSeq, now);
+        ctx.send(from, Msg.of(Msg.HB_ACK, ctx.self(), hbSeq, ring == null ? 0 : ring.version(),
                 store.keyCount(), store.liveBytes(), stats.opsPerSecond()));
+    }
+
+    /** True while the ECS's lease lets this server answer for its ranges (always, standalone). */
+    public boolean hasLease() {
+        return config.standalone() || ctx.now() < leaseUntil;
     }
 
     private void redirected(ServerAddress realEcs) {
@@ -450,6 +480,11 @@ public final class KvNode implements NodeLogic {
     private void route(Session s, String name, byte[][] args) {
         if (!isServing()) {
             s.reply(stopped());
+            return;
+        }
+        if (!hasLease()) {
+            // cut off from the ECS (or just resumed from a pause): our ranges may already be someone else's
+            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " has no current lease from the ECS " + ecs));
             return;
         }
         List<byte[]> keys = keysOf(name, args);
@@ -758,6 +793,7 @@ public final class KvNode implements NodeLogic {
                     .append("ring_members:").append(ring == null ? 0 : ring.size()).append("\r\n")
                     .append("serving:").append(isServing() ? 1 : 0).append("\r\n")
                     .append("ecs:").append(ecs == null ? "" : ecs.toString()).append("\r\n")
+                    .append("lease_ms_left:").append(config.standalone() ? -1 : Math.max(0, leaseUntil - ctx.now())).append("\r\n")
                     .append("transfers_out:").append(outgoing.size()).append("\r\n\r\n");
         }
         if (all || sec.equals("keyspace")) {

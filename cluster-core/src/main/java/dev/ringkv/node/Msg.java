@@ -15,7 +15,8 @@ import java.util.Locale;
  * <pre>
  * server → ECS   JOIN addr · LEAVE addr · HB_ACK addr seq ringVersion keys bytes opsPerSec
  *                XFER_DONE plan xfer · XFER_FAILED plan xfer reason · XFER_PROGRESS plan xfer entries
- * ECS → server   HB term seq · RING term version member... · XFER term plan xfer fromHex toHex target
+ * ECS → server   HB term seq ackedSeq ringVersion leaseMillis · RING term version member...
+ *                XFER term plan xfer fromHex toHex target
  *                XFER_ABORT term plan · LEFT term
  * any → joiner   ECS_IS addr
  * source → target  XFER_DATA plan xfer chunk (key kind value term seq)... · XFER_END plan xfer chunk total
