@@ -20,7 +20,7 @@ public class ServerErrorException extends RingKvException {
         String code = text.split(" ", 2)[0];
         return switch (code) {
             case "NOT_RESPONSIBLE" -> new NotResponsibleException(text);
-            case "WRITE_LOCK", "STOPPED" -> new RetryableServerException(text);
+            case "WRITE_LOCK", "STOPPED", "TRYAGAIN" -> new RetryableServerException(text);
             default -> new ServerErrorException(text);
         };
     }

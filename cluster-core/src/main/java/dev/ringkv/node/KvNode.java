@@ -56,6 +56,9 @@ public final class KvNode implements NodeLogic {
     private final Commands commands = new Commands();
     private final Forwarder forwarder;
     private final Map<String, TransferOut> outgoing = new TreeMap<>();
+    /** Plan transfers this node finished since the last ring: their ranges are with their new owners. */
+    private final List<TransferOut> handedOver = new ArrayList<>();
+    private long handoffSeq;
     private final Map<Long, FwdWait> fwdWrites = new HashMap<>();
     private Supplier<Map<String, String>> runtimeInfo = Map::of;
     private Ring ring;
@@ -291,10 +294,7 @@ public final class KvNode implements NodeLogic {
             }
             joined = true;
             joinBackoff = JOIN_RETRY_MIN_MILLIS;
-            Range mine = ring.rangeOf(ctx.self());
-            if (!mine.isFull()) {
-                store.drop(new Range(mine.to(), mine.from())); // what moved away (DESIGN §7)
-            }
+            handOff();
         } else if (wasMember && onLeft == null) {
             LOG.warn("{} is not in ring version {}: the ECS declared it down; joining again", ctx.self(), ring.version());
             joined = false;
@@ -302,6 +302,58 @@ public final class KvNode implements NodeLogic {
             sendJoin();
         } else if (!wasMember) {
             joined = false;
+        }
+    }
+
+    /**
+     * Gives away what this node holds outside its range, then forgets it (DESIGN §7: old holders drop
+     * what moved). What a completed plan transfer already delivered to its owner is dropped at once;
+     * anything else — a range it coordinated before a crash and no longer does, copies from an aborted
+     * plan — is first streamed to the range's coordinator, which keeps the newer version of each key.
+     * With one copy per key, this is what keeps a restarted server's writes from being lost.
+     */
+    private void handOff() {
+        List<TransferOut> delivered = new ArrayList<>(handedOver);
+        handedOver.clear();
+        for (ServerAddress m : ring.members()) {
+            if (m.equals(ctx.self())) {
+                continue;
+            }
+            Range theirs = ring.rangeOf(m);
+            if (store.scan(theirs, null, 1, true).isEmpty()) {
+                continue;
+            }
+            java.util.function.Predicate<StoredEntry> alreadyThere = e -> delivered.stream()
+                    .anyMatch(t -> t.target.equals(m) && t.range.contains(e.position()));
+            long id = -(++handoffSeq);
+            long version = ring.version();
+            TransferOut t = new TransferOut(ctx, new TransferOut.Listener() {
+                @Override
+                public void progress(long entriesSent) {
+                    // a hand-off is the node's own business: nobody to report to
+                }
+
+                @Override
+                public void done(TransferOut done) {
+                    outgoing.remove(done.key());
+                    if (ring.version() == version) {
+                        store.drop(theirs);
+                    }
+                }
+
+                @Override
+                public void failed(String why) {
+                    outgoing.remove(TransferOut.key(id, 0));
+                    LOG.warn("{} hand-off of {} to {} failed ({}); trying again", ctx.self(), theirs, m, why);
+                    ctx.schedule(1_000, () -> {
+                        if (ring.version() == version && isServing()) {
+                            handOff();
+                        }
+                    });
+                }
+            }, id, 0, theirs, m, config.transferChunkEntries(), config.transferWindow(), alreadyThere);
+            outgoing.put(t.key(), t);
+            t.start();
         }
     }
 
@@ -327,7 +379,23 @@ public final class KvNode implements NodeLogic {
         if (outgoing.containsKey(key)) {
             return; // a duplicate
         }
-        TransferOut t = new TransferOut(ctx, from, planId, xfer, range, target);
+        TransferOut t = new TransferOut(ctx, new TransferOut.Listener() {
+            @Override
+            public void progress(long entriesSent) {
+                ctx.send(from, Msg.of(Msg.XFER_PROGRESS, planId, xfer, entriesSent));
+            }
+
+            @Override
+            public void done(TransferOut done) {
+                handedOver.add(done);
+                ctx.send(from, Msg.of(Msg.XFER_DONE, planId, xfer));
+            }
+
+            @Override
+            public void failed(String why) {
+                ctx.send(from, Msg.of(Msg.XFER_FAILED, planId, xfer, why));
+            }
+        }, planId, xfer, range, target, config.transferChunkEntries(), config.transferWindow(), e -> false);
         outgoing.put(key, t);
         t.start();
     }

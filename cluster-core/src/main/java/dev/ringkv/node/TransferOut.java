@@ -13,23 +13,24 @@ import org.slf4j.LoggerFactory;
  * The source side of one range transfer (DESIGN §7): streams the range to its new holder in chunks
  * while the node keeps serving, with a window of unacknowledged chunks so a slow target cannot make the
  * source queue without bound. The target acknowledges each chunk once it is durable; after the last one
- * the source reports the transfer done to the ECS. Writes to the range meanwhile are forwarded by the
- * node (see {@link KvNode}); a transfer that stalls fails and the ECS plans again. Node thread only.
+ * the listener hears it is done (for a plan's transfer: the source tells the ECS). Writes to the range
+ * meanwhile are forwarded by the node (see {@link KvNode}); a transfer that stalls fails. Node thread only.
  */
 final class TransferOut {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransferOut.class);
-    static final int CHUNK_ENTRIES = 512;
-    static final int WINDOW = 8;
     static final long STALL_MILLIS = 10_000;
 
     final long planId;
     final int xfer;
     final Range range;
     final ServerAddress target;
-    private final ServerAddress ecs;
+    private final Listener listener;
+    private final java.util.function.Predicate<StoredEntry> skip;
     private final NodeContext ctx;
     private final Store store;
+    private final int chunkEntries;
+    private final int window;
     private StoredEntry cursor;
     private int nextChunk;
     private int unacked;
@@ -40,10 +41,23 @@ final class TransferOut {
     private long lastAckAt;
     private Cancellable stallCheck;
 
-    TransferOut(NodeContext ctx, ServerAddress ecs, long planId, int xfer, Range range, ServerAddress target) {
+    /** What the owner of a transfer hears. */
+    interface Listener {
+        void progress(long entriesSent);
+
+        void done(TransferOut t);
+
+        void failed(String why);
+    }
+
+    TransferOut(NodeContext ctx, Listener listener, long planId, int xfer, Range range, ServerAddress target,
+                int chunkEntries, int window, java.util.function.Predicate<StoredEntry> skip) {
         this.ctx = ctx;
+        this.listener = listener;
+        this.skip = skip;
+        this.chunkEntries = chunkEntries;
+        this.window = window;
         this.store = ctx.storage();
-        this.ecs = ecs;
         this.planId = planId;
         this.xfer = xfer;
         this.range = range;
@@ -71,8 +85,17 @@ final class TransferOut {
 
     /** Sends chunks while the window has room. */
     private void pump() {
-        while (!endSent && unacked < WINDOW && !finished) {
-            List<StoredEntry> batch = store.scan(range, cursor, CHUNK_ENTRIES, true);
+        while (!endSent && unacked < window && !finished) {
+            List<StoredEntry> scanned = store.scan(range, cursor, chunkEntries, true);
+            List<StoredEntry> batch = new ArrayList<>(scanned.size());
+            for (StoredEntry e : scanned) {
+                if (!skip.test(e)) {
+                    batch.add(e);
+                }
+            }
+            if (!scanned.isEmpty()) {
+                cursor = scanned.get(scanned.size() - 1);
+            }
             if (!batch.isEmpty()) {
                 List<Object> parts = new ArrayList<>(4 + batch.size() * 5);
                 parts.add(Msg.XFER_DATA);
@@ -89,9 +112,8 @@ final class TransferOut {
                 ctx.send(target, Msg.of(parts.toArray()));
                 unacked++;
                 entriesSent += batch.size();
-                cursor = batch.get(batch.size() - 1);
             }
-            if (batch.size() < CHUNK_ENTRIES) {
+            if (scanned.size() < chunkEntries) {
                 endChunk = nextChunk++;
                 ctx.send(target, Msg.of(Msg.XFER_END, planId, xfer, endChunk, entriesSent));
                 unacked++;
@@ -110,11 +132,11 @@ final class TransferOut {
             finished = true;
             stallCheck.cancel();
             LOG.info("{} plan {} transfer {}: {} entries now held by {}", ctx.self(), planId, xfer, entriesSent, target);
-            ctx.send(ecs, Msg.of(Msg.XFER_DONE, planId, xfer));
+            listener.done(this);
             return;
         }
-        if (chunk % WINDOW == 0) {
-            ctx.send(ecs, Msg.of(Msg.XFER_PROGRESS, planId, xfer, entriesSent));
+        if (chunk % window == 0) {
+            listener.progress(entriesSent);
         }
         // give client commands a turn between chunks
         ctx.schedule(0, this::pump);
@@ -129,7 +151,7 @@ final class TransferOut {
                 finished = true;
                 LOG.warn("{} plan {} transfer {} to {} stalled: no acknowledgement for {} ms", ctx.self(), planId, xfer,
                         target, ctx.now() - lastAckAt);
-                ctx.send(ecs, Msg.of(Msg.XFER_FAILED, planId, xfer, "stalled: " + target + " stopped acknowledging"));
+                listener.failed("stalled: " + target + " stopped acknowledging");
             } else {
                 watchForStall();
             }

@@ -115,7 +115,8 @@ public final class SimNode {
             throw new IllegalStateException(address + " is already up");
         }
         incarnation++;
-        store = LogStore.open(StoreOptions.builder(dir).fsyncPolicy(FsyncPolicy.NO).build());
+        // members keep their tombstones, as Servers.kvServer configures them
+        store = LogStore.open(StoreOptions.builder(dir).fsyncPolicy(FsyncPolicy.NO).tombstoneRetention(Long.MAX_VALUE).build());
         Random random = new Random(sim.random().nextLong());
         up = true;
         paused = false;

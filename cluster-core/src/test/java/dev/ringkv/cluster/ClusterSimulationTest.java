@@ -1,0 +1,245 @@
+package dev.ringkv.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringkv.monitor.ClusterStatus;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.sim.Outcome;
+import dev.ringkv.sim.SimClient;
+import dev.ringkv.sim.Seeds;
+import dev.ringkv.wire.RespValue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cluster under seeded fault schedules in the deterministic simulation (issue 3): joins, graceful
+ * leaves, crashes (also of a transfer's source or target mid-stream), pauses longer and shorter than
+ * the timeout, and cut links — one at a time, under a steady write load from clients on random nodes.
+ * After every fault the cluster must settle (everyone back in one ring); at the end every key must
+ * read back a value no acknowledged write supersedes. A failure names its seed and replays exactly.
+ */
+class ClusterSimulationTest {
+
+    private static final int SEEDS = 200;
+    private static final int FAULTS_PER_SCHEDULE = 4;
+
+    @Test
+    void faultsUnderLoadLoseNoAcknowledgedWrite() {
+        Seeds.run(SEEDS, 7_000, ClusterSimulationTest::schedule);
+    }
+
+    @Test
+    void aPausedServerIsDetectedAndRejoinsAfterItResumes() {
+        Seeds.run(20, 9_000, seed -> {
+            try (SimCluster c = start(seed, 3)) {
+                ServerAddress victim = c.upMembers().get(1);
+                c.sim.pause(victim);
+                long pausedAt = c.sim.now();
+                assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(victim), 2_000), "the pause was never noticed");
+                long detected = c.sim.now() - pausedAt;
+                assertTrue(detected >= 300 && detected <= 450, "detected after " + detected + " ms");
+                c.sim.resume(victim);
+                assertTrue(c.awaitSettled(10_000), "it did not rejoin");
+            }
+        });
+    }
+
+    @Test
+    void aCrashedServerIsOutOfTheRingWithinMilliseconds() {
+        Seeds.run(20, 11_000, seed -> {
+            try (SimCluster c = start(seed, 3)) {
+                ServerAddress victim = c.upMembers().get(2);
+                c.sim.crash(victim);
+                long crashedAt = c.sim.now();
+                assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(victim), 2_000), "the crash was never noticed");
+                long detected = c.sim.now() - crashedAt;
+                // the reset reaches the ECS, its probe is refused: two network latencies, not a timeout
+                assertTrue(detected <= 20, "detected after " + detected + " ms");
+            }
+        });
+    }
+
+    static SimCluster start(long seed, int servers) {
+        SimCluster c = new SimCluster(seed);
+        for (int i = 0; i < servers; i++) {
+            c.addServer();
+        }
+        assertTrue(c.awaitSettled(10_000), "the cluster never formed");
+        return c;
+    }
+
+    private static void schedule(long seed) {
+        try (SimCluster c = start(seed, 3)) {
+            Random r = new Random(seed);
+            Load load = new Load(c, r, 3);
+            load.start();
+            for (int f = 0; f < FAULTS_PER_SCHEDULE; f++) {
+                c.sim.runFor(200 + r.nextInt(600));
+                String fault = fault(c, r);
+                if (!c.awaitSettled(30_000)) {
+                    throw new AssertionError("did not settle after " + fault + ": " + describe(c));
+                }
+            }
+            c.sim.runFor(300);
+            load.stop();
+            c.sim.runFor(12_000); // every outstanding operation answers or times out
+            assertTrue(c.awaitSettled(30_000), "did not settle at the end: " + describe(c));
+            assertTrue(load.history.acknowledged > 50, "too little load got through: " + load.history.acknowledged);
+            checkFinalValues(c, load.history, r);
+        }
+    }
+
+    /** Injects one fault and heals it; returns its name. */
+    private static String fault(SimCluster c, Random r) {
+        List<ServerAddress> up = c.upMembers();
+        ServerAddress victim = up.get(r.nextInt(up.size()));
+        int kind = r.nextInt(6);
+        if (kind == 0 && c.members.size() < 5) {
+            c.addServer();
+            return "join";
+        }
+        if (kind == 1 && c.members.size() > 2) {
+            boolean[] left = {false};
+            c.sim.node(victim).execute(() -> c.server(victim).leave(() -> left[0] = true));
+            if (!c.sim.runUntil(() -> left[0], 20_000)) {
+                throw new AssertionError("leave of " + victim + " never finished: " + describe(c));
+            }
+            c.sim.crash(victim); // the process exits after LEFT
+            c.members.remove(victim);
+            return "leave of " + victim;
+        }
+        if (kind == 2) {
+            c.sim.crash(victim);
+            c.sim.runFor(100 + r.nextInt(1400));
+            c.sim.restart(victim);
+            return "crash and restart of " + victim;
+        }
+        if (kind == 3) {
+            c.sim.pause(victim);
+            c.sim.runFor(100 + r.nextInt(1100));
+            c.sim.resume(victim);
+            return "pause of " + victim;
+        }
+        if (kind == 4) {
+            ServerAddress other = r.nextBoolean() ? SimCluster.ECS : up.get(r.nextInt(up.size()));
+            if (other.equals(victim)) {
+                other = SimCluster.ECS;
+            }
+            c.sim.network().cut(victim, other);
+            c.sim.runFor(100 + r.nextInt(900));
+            c.sim.network().heal(victim, other);
+            return "cut " + victim + " <-> " + other;
+        }
+        // a crash in the middle of a transfer: of its source or of its target
+        if (c.members.size() >= 5) {
+            c.sim.crash(victim);
+            c.sim.runFor(300);
+            c.sim.restart(victim);
+            return "crash and restart of " + victim;
+        }
+        c.addServer();
+        if (!c.sim.runUntil(() -> c.ecs().status().plan() != null && !c.ecs().status().plan().transfers().isEmpty(), 3_000)) {
+            return "join (no transfer to interrupt)";
+        }
+        ClusterStatus.TransferStatus t = c.ecs().status().plan().transfers().get(0);
+        ServerAddress hit = ServerAddress.parse(r.nextBoolean() ? t.from() : t.to());
+        c.sim.runFor(r.nextInt(5));
+        c.sim.crash(hit);
+        c.sim.runFor(100 + r.nextInt(700));
+        c.sim.restart(hit);
+        return "crash of transfer " + (hit.toString().equals(t.from()) ? "source " : "target ") + hit;
+    }
+
+    private static void checkFinalValues(SimCluster c, History history, Random r) {
+        List<ServerAddress> up = c.upMembers();
+        List<String> keys = new ArrayList<>();
+        history.keys().forEach(keys::add);
+        keys.sort(null);
+        List<String> violations = new ArrayList<>();
+        for (String key : keys) {
+            RespValue read = null;
+            for (int attempt = 0; attempt < 5 && (read == null || read instanceof RespValue.Error); attempt++) {
+                SimClient cl = c.clientOn(up.get(r.nextInt(up.size())));
+                Outcome o = cl.call("GET", key);
+                c.sim.runUntil(() -> !o.isPending(), 10_000);
+                read = o.isReplied() ? o.reply() : RespValue.error("FAILED " + o.failure());
+                cl.close();
+            }
+            String v = history.checkFinal(key, read);
+            if (v != null) {
+                violations.add(v);
+            }
+        }
+        assertEquals(List.of(), violations, "acknowledged writes lost or superseded; " + describe(c));
+    }
+
+    static String describe(SimCluster c) {
+        return "t=" + c.sim.now() + " ms, members " + c.members + ", status " + c.ecs().status().toJson();
+    }
+
+    /** Clients writing unique values (and reading now and then), one operation at a time each. */
+    static final class Load {
+        static final int KEYS = 96;
+        final SimCluster c;
+        final Random r;
+        final int clients;
+        final History history = new History();
+        private final SimClient[] conns;
+        private boolean stopped;
+        private long n;
+
+        Load(SimCluster c, Random r, int clients) {
+            this.c = c;
+            this.r = r;
+            this.clients = clients;
+            this.conns = new SimClient[clients];
+        }
+
+        void start() {
+            for (int i = 0; i < clients; i++) {
+                next(i);
+            }
+        }
+
+        void stop() {
+            stopped = true;
+        }
+
+        private SimClient conn(int i) {
+            if (conns[i] == null || !conns[i].isConnected()) {
+                List<ServerAddress> targets = new ArrayList<>(c.upMembers());
+                targets.add(SimCluster.ECS); // the ECS forwards too
+                conns[i] = c.sim.client(targets.get(r.nextInt(targets.size())));
+            }
+            return conns[i];
+        }
+
+        private void next(int i) {
+            if (stopped) {
+                return;
+            }
+            SimClient cl = conn(i);
+            String key = "k" + r.nextInt(KEYS);
+            if (r.nextInt(5) == 0) {
+                cl.call("GET", key).whenDone(o -> after(i, o));
+                return;
+            }
+            String value = "c" + i + "-" + (++n);
+            History.Write w = history.invoke(key, value, c.sim.now());
+            cl.call("SET", key, value).whenDone(o -> {
+                history.complete(w, o.isReplied() && RespValue.OK.equals(o.reply()), c.sim.now());
+                after(i, o);
+            });
+        }
+
+        private void after(int i, Outcome o) {
+            if (o.isFailed() || (o.reply() instanceof RespValue.Error && r.nextInt(3) == 0)) {
+                conns[i] = null; // reconnect somewhere else
+            }
+            c.sim.schedule(1 + r.nextInt(5), () -> next(i));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.ringkv.cluster;
+
+import dev.ringkv.ecs.Ecs;
+import dev.ringkv.ecs.EcsConfig;
+import dev.ringkv.monitor.ClusterStatus;
+import dev.ringkv.node.KvNode;
+import dev.ringkv.node.NodeConfig;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.sim.SimClient;
+import dev.ringkv.sim.Simulation;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** An ECS and KV servers in the deterministic simulation, with the questions tests ask of them. */
+final class SimCluster implements AutoCloseable {
+    static final ServerAddress ECS = new ServerAddress("127.0.0.1", 5100);
+
+    final Simulation sim;
+    /** Servers started and not gone for good (a crashed one is here until it is restarted). */
+    final Set<ServerAddress> members = new LinkedHashSet<>();
+    private int nextPort = 5101;
+
+    SimCluster(long seed) {
+        sim = new Simulation(seed);
+        sim.addNode(ECS, ctx -> new Ecs(ctx, EcsConfig.DEFAULT));
+    }
+
+    ServerAddress addServer() {
+        ServerAddress a = new ServerAddress("127.0.0.1", nextPort++);
+        // tiny transfer chunks: a transfer spans many round trips, so faults and writes land in the middle of it
+        sim.addNode(a, ctx -> new KvNode(ctx, NodeConfig.DEFAULT.withEcs(ECS).withTransferChunking(2, 2)));
+        members.add(a);
+        return a;
+    }
+
+    Ecs ecs() {
+        return (Ecs) sim.node(ECS).logic();
+    }
+
+    KvNode server(ServerAddress a) {
+        return (KvNode) sim.node(a).logic();
+    }
+
+    boolean up(ServerAddress a) {
+        return sim.node(a).isUp() && !sim.node(a).isPaused();
+    }
+
+    /** Every member up, in the ring, UP, serving the published ring with a lease; no plan running. */
+    boolean settled() {
+        if (!sim.node(ECS).isUp() || sim.node(ECS).isPaused()) {
+            return false;
+        }
+        if (ecs().ring() == null) {
+            return false; // not started yet
+        }
+        ClusterStatus s = ecs().status();
+        if (s.plan() != null) {
+            return false;
+        }
+        long inRing = s.members().stream().filter(ClusterStatus.MemberStatus::inRing).count();
+        if (inRing != members.size()) {
+            return false;
+        }
+        for (ServerAddress a : members) {
+            if (!up(a)) {
+                return false;
+            }
+            ClusterStatus.MemberStatus m = s.members().stream().filter(x -> x.address().equals(a.toString()))
+                    .findFirst().orElse(null);
+            KvNode k = server(a);
+            if (m == null || !m.inRing() || !m.state().equals("UP") || k.ring() == null
+                    || k.ring().version() != s.ringVersion() || !k.isServing() || !k.hasLease()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    boolean awaitSettled(long maxMs) {
+        return sim.runUntil(this::settled, maxMs);
+    }
+
+    List<ServerAddress> upMembers() {
+        List<ServerAddress> out = new ArrayList<>();
+        for (ServerAddress a : members) {
+            if (up(a)) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    SimClient clientOn(ServerAddress a) {
+        return sim.client(a);
+    }
+
+    @Override
+    public void close() {
+        sim.close();
+    }
+}
