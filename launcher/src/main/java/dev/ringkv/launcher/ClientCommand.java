@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
                 "Reads commands from standard input, one per line; works with piped input too."})
 final class ClientCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--connect"}, paramLabel = "HOST:PORT", description = "Connect to this node at start.")
+    @Option(names = {"-c", "--connect"}, paramLabel = "HOST:PORT", description = "Connect at start to the cluster through this node (a member, a standalone server or the ECS).")
     String connect;
 
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "WARN",

@@ -1,16 +1,21 @@
 package dev.ringkv.launcher;
 
-import dev.ringkv.client.RingKvClient;
+import dev.ringkv.client.ConnectionException;
+import dev.ringkv.client.RingKvCluster;
 import dev.ringkv.client.RingKvException;
 import dev.ringkv.client.ServerErrorException;
 import dev.ringkv.ring.ServerAddress;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.Locale;
 
 /**
  * The client CLI's commands, one line at a time. Output words follow the original system
  * ({@code put_success}, {@code get_success}, ...), so its users and scripts feel at home.
+ *
+ * <p>{@code connect} seeds a routing-aware {@link RingKvCluster} with the given node (a member, a
+ * standalone server, or the ECS): each key then goes straight to its coordinator, and ring changes are
+ * followed transparently. The connection counts as lost when an operation fails for want of a connection
+ * and no node of the ring (nor the seed) answers any more.
  */
 final class ClientShell implements AutoCloseable {
 
@@ -18,7 +23,7 @@ final class ClientShell implements AutoCloseable {
 
     private static final String HELP = String.join(System.lineSeparator(),
             "Commands:",
-            "  connect <host> <port>   connect to a RingKV node",
+            "  connect <host> <port>   connect to a RingKV cluster through one of its nodes (or its ECS)",
             "  disconnect              close the connection",
             "  put <key> <value...>    store a value (the rest of the line); 'put <key> null' deletes",
             "  get <key>               read a value",
@@ -30,11 +35,18 @@ final class ClientShell implements AutoCloseable {
             "  quit                    leave");
 
     private final PrintStream out;
-    private RingKvClient client;
+    private final RingKvCluster.Options options;
+    private RingKvCluster cluster;
+    private ServerAddress seed;
     private int failures;
 
     ClientShell(PrintStream out) {
+        this(out, RingKvCluster.Options.DEFAULT);
+    }
+
+    ClientShell(PrintStream out, RingKvCluster.Options options) {
         this.out = out;
+        this.options = options;
     }
 
     /** Lines that failed: usage mistakes, unknown commands, server or connection errors (piped runs then exit 1). */
@@ -68,11 +80,17 @@ final class ClientShell implements AutoCloseable {
                 }
                 default -> error("Unknown command '" + cmd + "'. Type 'help' for the list of commands.");
             }
+        } catch (ConnectionException e) {
+            if (cluster != null && !reachable()) {
+                String lost = "Connection to " + seed + " lost (" + e.getMessage()
+                        + "). Use 'connect <host> <port>' to reconnect.";
+                disconnectQuietly();
+                error(lost);
+            } else {
+                error(e.getMessage());
+            }
         } catch (RingKvException e) {
             error(e.getMessage());
-            if (client != null && !client.isOpen()) {
-                client = null;
-            }
         } catch (IllegalArgumentException | IllegalStateException e) {
             error(e.getMessage());
         }
@@ -90,18 +108,29 @@ final class ClientShell implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("port must be a number, got '" + parts[1] + "'");
         }
+        ServerAddress a = new ServerAddress(parts[0], port);
         disconnectQuietly();
-        client = RingKvClient.connect(new ServerAddress(parts[0], port), Duration.ofSeconds(5));
-        client.ping();
-        out.println("Connected to RingKV at " + client.address());
+        cluster = RingKvCluster.connect(options, a);
+        seed = a;
+        out.println("Connected to RingKV at " + a);
+    }
+
+    /** Whether any node of the ring, or the seed, still gives the ring. */
+    private boolean reachable() {
+        try {
+            cluster.refresh();
+            return true;
+        } catch (RingKvException e) {
+            return false;
+        }
     }
 
     private void disconnect() {
-        if (client == null) {
+        if (cluster == null) {
             out.println("Not connected.");
             return;
         }
-        String a = String.valueOf(client.address());
+        String a = String.valueOf(seed);
         disconnectQuietly();
         out.println("Disconnected from " + a);
     }
@@ -113,7 +142,7 @@ final class ClientShell implements AutoCloseable {
         }
         String key = rest.substring(0, sp);
         String value = rest.substring(sp + 1);
-        RingKvClient c = connected();
+        RingKvCluster c = connected();
         if (value.equals("null")) {
             deleteKey(c, key);
             return;
@@ -145,7 +174,7 @@ final class ClientShell implements AutoCloseable {
         deleteKey(connected(), key);
     }
 
-    private void deleteKey(RingKvClient c, String key) {
+    private void deleteKey(RingKvCluster c, String key) {
         try {
             c.delete(key);
             out.println("delete_success " + key);
@@ -163,17 +192,11 @@ final class ClientShell implements AutoCloseable {
         out.println("Log level set to " + level.toUpperCase(Locale.ROOT));
     }
 
-    private RingKvClient connected() {
-        if (client != null && !client.isOpen()) {
-            String lost = "Connection to " + client.address() + " lost (" + client.closeReason()
-                    + "). Use 'connect <host> <port>' to reconnect.";
-            client = null;
-            throw new IllegalStateException(lost);
-        }
-        if (client == null) {
+    private RingKvCluster connected() {
+        if (cluster == null) {
             throw new IllegalStateException("Not connected: use 'connect <host> <port>' first.");
         }
-        return client;
+        return cluster;
     }
 
     private void error(String message) {
@@ -182,9 +205,10 @@ final class ClientShell implements AutoCloseable {
     }
 
     private void disconnectQuietly() {
-        if (client != null) {
-            client.close();
-            client = null;
+        if (cluster != null) {
+            cluster.close();
+            cluster = null;
+            seed = null;
         }
     }
 

@@ -1,0 +1,88 @@
+package dev.ringkv.client;
+
+import dev.ringkv.ecs.EcsConfig;
+import dev.ringkv.monitor.ClusterStatus;
+import dev.ringkv.runtime.NioNode;
+import dev.ringkv.runtime.ServerOptions;
+import dev.ringkv.runtime.Servers;
+import dev.ringkv.wire.RespValue;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** An ECS and members on loopback, in-process (as ClusterOverLoopbackTest), for the cluster client's tests. */
+final class LoopbackCluster implements AutoCloseable {
+
+    private final Path dir;
+    final NioNode ecs;
+    final List<NioNode> members = new ArrayList<>();
+
+    LoopbackCluster(Path dir) {
+        this.dir = dir;
+        this.ecs = Servers.ecs(ServerOptions.loopback(0), dir.resolve("ecs"), EcsConfig.DEFAULT);
+    }
+
+    /** Starts an ECS and {@code n} members and waits until all serve the same ring. */
+    static LoopbackCluster start(Path dir, int n) throws InterruptedException {
+        LoopbackCluster c = new LoopbackCluster(dir);
+        try {
+            for (int i = 0; i < n; i++) {
+                c.addMember();
+            }
+            c.awaitRing(n);
+            return c;
+        } catch (RuntimeException | InterruptedException | AssertionError e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    NioNode addMember() {
+        NioNode m = Servers.member(ServerOptions.loopback(0), dir.resolve("m" + members.size()), ecs.address());
+        members.add(m);
+        return m;
+    }
+
+    ClusterStatus status() {
+        try (RingKvClient c = RingKvClient.connect(ecs.address(), Duration.ofSeconds(5))) {
+            return ClusterStatus.fromJson(((RespValue.Bulk) c.execute("RINGKV", "STATUS")).utf8());
+        }
+    }
+
+    /** Waits until {@code servers} members are UP in the ring, no plan runs, and each has the ECS's ring. */
+    void awaitRing(int servers) throws InterruptedException {
+        await(servers + " servers in the ring, all serving it", () -> {
+            ClusterStatus s = status();
+            long in = s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count();
+            return in == servers && s.plan() == null && s.members().stream().filter(ClusterStatus.MemberStatus::inRing)
+                    .allMatch(m -> m.ringVersionSeen() == s.ringVersion());
+        });
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+    }
+
+    static long keysOn(NioNode n) {
+        try (RingKvClient c = RingKvClient.connect(n.address(), Duration.ofSeconds(5))) {
+            return ((RespValue.Int) c.execute("DBSIZE")).value();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (NioNode n : members) {
+            n.close();
+        }
+        ecs.close();
+    }
+}

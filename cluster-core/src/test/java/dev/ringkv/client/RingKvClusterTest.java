@@ -1,0 +1,333 @@
+package dev.ringkv.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringkv.ring.Ring;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.runtime.NioNode;
+import dev.ringkv.runtime.ServerOptions;
+import dev.ringkv.runtime.Servers;
+import dev.ringkv.wire.RespValue;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The routing-aware client against real servers on loopback (DESIGN §5). */
+class RingKvClusterTest {
+
+    @TempDir
+    Path dir;
+
+    /** The keys a node stores, read with RINGKV ENTRIES (one page: the tests stay under 10,000 keys). */
+    private static Set<String> keysStoredOn(ServerAddress node) {
+        try (RingKvClient c = RingKvClient.connect(node, Duration.ofSeconds(5))) {
+            RespValue.Array page = (RespValue.Array) c.execute("RINGKV", "ENTRIES", "-", "-", "-", "10000");
+            assertEquals(RespValue.bulk(""), page.items().get(0), "one page holds them all");
+            Set<String> keys = new HashSet<>();
+            for (RespValue e : ((RespValue.Array) page.items().get(1)).items()) {
+                List<RespValue> f = ((RespValue.Array) e).items();
+                if (f.get(2) instanceof RespValue.Bulk) {
+                    keys.add(((RespValue.Bulk) f.get(1)).utf8());
+                }
+            }
+            return keys;
+        }
+    }
+
+    @Test
+    void everyKeyLandsOnItsCoordinatorAndMultiKeyCommandsAreSplitAndReassembled() throws Exception {
+        try (LoopbackCluster lc = LoopbackCluster.start(dir, 3);
+             RingKvCluster c = RingKvCluster.connect(lc.members.get(0).address())) {
+            Ring ring = c.ring();
+            assertEquals(3, ring.size());
+            assertEquals(lc.status().ringVersion(), ring.version());
+
+            Map<String, String> data = new LinkedHashMap<>();
+            for (int i = 0; i < 300; i++) {
+                data.put("k" + i, "v" + i);
+                c.set("k" + i, "v" + i);
+            }
+            Map<String, String> batch = new LinkedHashMap<>();
+            for (int i = 300; i < 600; i++) {
+                data.put("k" + i, "v" + i);
+                batch.put("k" + i, "v" + i);
+            }
+            c.mset(batch);
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int i = 600; i < 900; i++) {
+                data.put("k" + i, "v" + i);
+                writes.add(c.setAsync(("k" + i).getBytes(StandardCharsets.UTF_8), ("v" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            for (CompletableFuture<Void> w : writes) {
+                w.get(10, TimeUnit.SECONDS);
+            }
+
+            Map<ServerAddress, Set<String>> expected = new HashMap<>();
+            for (String k : data.keySet()) {
+                expected.computeIfAbsent(ring.coordinatorOf(k.getBytes(StandardCharsets.UTF_8)), a -> new HashSet<>()).add(k);
+            }
+            long total = 0;
+            for (NioNode n : lc.members) {
+                Set<String> want = expected.getOrDefault(n.address(), Set.of());
+                assertEquals(want.size(), LoopbackCluster.keysOn(n), "DBSIZE of " + n.address());
+                assertEquals(want, keysStoredOn(n.address()), "the keys " + n.address() + " coordinates, and only those");
+                total += LoopbackCluster.keysOn(n);
+            }
+            assertEquals(data.size(), total);
+            assertTrue(expected.size() >= 2, "keys spread over several servers: " + expected.keySet());
+            assertEquals(0, c.retries(), "a settled ring: every command went straight to its coordinator");
+            assertEquals(0, c.notResponsibleReplies());
+
+            // MGET across all three nodes comes back in the caller's order, missing keys as null
+            List<String> keys = new ArrayList<>(List.of("k5", "missing-1", "k250", "k899", "k5", "k431"));
+            List<String> values = c.mget(keys.toArray(new String[0]));
+            assertEquals(6, values.size());
+            assertEquals("v5", values.get(0));
+            assertNull(values.get(1));
+            assertEquals("v250", values.get(2));
+            assertEquals("v899", values.get(3));
+            assertEquals("v5", values.get(4));
+            assertEquals("v431", values.get(5));
+            List<byte[]> all = new ArrayList<>();
+            for (String k : data.keySet()) {
+                all.add(k.getBytes(StandardCharsets.UTF_8));
+            }
+            List<byte[]> got = c.mgetAsync(all).get(10, TimeUnit.SECONDS);
+            int i = 0;
+            for (String v : data.values()) {
+                assertArrayEquals(v.getBytes(StandardCharsets.UTF_8), got.get(i++));
+            }
+
+            // multi-key DEL and EXISTS through execute are split and summed as one node would
+            assertEquals(RespValue.integer(3), c.execute("EXISTS", "k1", "k2", "nope", "k3"));
+            assertEquals(RespValue.integer(2), c.execute("DEL", "k1", "k2", "nope"));
+            assertFalse(c.exists("k1"));
+            assertTrue(c.exists("k3"));
+            assertInstanceOf(RespValue.Array.class, c.execute("MGET", "k3", "k4"));
+            assertEquals(RespValue.OK, c.execute("MSET", "x1", "1", "x2", "2", "x3", "3"));
+            assertEquals(List.of("1", "2", "3"), c.mget("x1", "x2", "x3"));
+
+            // the original verbs
+            assertEquals("PUT_SUCCESS", c.put("fresh", "one"));
+            assertEquals("PUT_UPDATE", c.put("fresh", "two"));
+            assertEquals("two", c.get("fresh"));
+            assertEquals("DELETE_SUCCESS", c.delete("fresh"));
+            ServerErrorException gone = assertThrows(ServerErrorException.class, () -> c.delete("fresh"));
+            assertEquals("DELETE_ERROR", gone.code());
+
+            // errors retrying cannot fix are thrown at once, never retried
+            ServerErrorException bad = assertThrows(ServerErrorException.class,
+                    () -> c.execute("SET", "k3", "v", "EX", "10"));
+            assertEquals("ERR", bad.code());
+            assertEquals("ERR", assertThrows(ServerErrorException.class, () -> c.execute("MSET", "a", "1", "b")).code());
+            ExecutionException async = assertThrows(ExecutionException.class,
+                    () -> c.executeAsync("GET".getBytes(), "a".getBytes(), "extra".getBytes()).get(5, TimeUnit.SECONDS));
+            assertInstanceOf(ServerErrorException.class, async.getCause());
+            assertEquals(0, c.retries());
+
+            assertEquals(ring.keyrangeText(), c.keyrange());
+            assertTrue(c.keyrangeRead().contains(lc.members.get(1).address().toString()));
+        }
+    }
+
+    @Test
+    void theEcsWorksAsASeed() throws Exception {
+        try (LoopbackCluster lc = LoopbackCluster.start(dir, 2);
+             RingKvCluster c = RingKvCluster.connect(new ServerAddress("127.0.0.1", 1), lc.ecs.address())) {
+            assertEquals(2, c.ring().size());
+            for (int i = 0; i < 50; i++) {
+                c.set("e" + i, "v" + i);
+            }
+            for (int i = 0; i < 50; i++) {
+                assertEquals("v" + i, c.get("e" + i));
+            }
+            assertEquals(50, LoopbackCluster.keysOn(lc.members.get(0)) + LoopbackCluster.keysOn(lc.members.get(1)));
+            assertEquals(0, c.retries());
+        }
+    }
+
+    @Test
+    void aRingChangeUnderAWritingClientIsInvisibleToTheCaller() throws Exception {
+        try (LoopbackCluster lc = LoopbackCluster.start(dir, 3);
+             RingKvCluster c = RingKvCluster.connect(lc.members.get(1).address())) {
+            long versionBefore = c.ring().version();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger written = new AtomicInteger();
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; !stop.get() || i < 2000; i++) {
+                        c.set("key-" + i, "value-" + i);
+                        written.set(i + 1);
+                    }
+                } catch (Throwable t) {
+                    error.set(t);
+                }
+            }, "writer");
+            AtomicInteger writtenAsync = new AtomicInteger();
+            Thread asyncWriter = new Thread(() -> {
+                try {
+                    for (int i = 0; !stop.get() || i < 2000; i += 50) {
+                        List<CompletableFuture<Void>> window = new ArrayList<>();
+                        for (int j = i; j < i + 50; j++) {
+                            window.add(c.setAsync(("async-" + j).getBytes(StandardCharsets.UTF_8),
+                                    ("value-" + j).getBytes(StandardCharsets.UTF_8)));
+                        }
+                        CompletableFuture.allOf(window.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+                        writtenAsync.set(i + 50);
+                    }
+                } catch (Throwable t) {
+                    error.set(t);
+                }
+            }, "async-writer");
+            writer.start();
+            asyncWriter.start();
+            LoopbackCluster.await("some writes before the change", () -> written.get() > 200 || error.get() != null);
+            NioNode d = lc.addMember();
+            lc.awaitRing(4);
+            // the client learns the new ring only from a -NOT_RESPONSIBLE while it keeps writing
+            LoopbackCluster.await("the client routing by the 4-server ring",
+                    () -> c.ring().size() == 4 || error.get() != null);
+            stop.set(true);
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+            asyncWriter.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(writer.isAlive());
+            assertFalse(asyncWriter.isAlive());
+            if (error.get() != null) {
+                throw new AssertionError("an error reached the caller after " + written.get() + " writes", error.get());
+            }
+            int n = written.get();
+            assertTrue(n >= 2000);
+            assertTrue(c.notResponsibleReplies() > 0, "the NOT_RESPONSIBLE path was taken");
+            assertTrue(c.refreshes() >= 2, "the ring was fetched again after connect");
+            assertTrue(c.ring().version() > versionBefore);
+            assertEquals(lc.status().ringVersion(), c.ring().version());
+
+            List<byte[]> keys = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                keys.add(("key-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            List<byte[]> values = c.mget(keys);
+            int wrong = 0;
+            for (int i = 0; i < n; i++) {
+                if (values.get(i) == null || !new String(values.get(i), StandardCharsets.UTF_8).equals("value-" + i)) {
+                    wrong++;
+                }
+            }
+            assertEquals(0, wrong, "of " + n + " keys");
+            for (int i = 0; i < n; i += 97) {
+                assertEquals("value-" + i, c.get("key-" + i));
+            }
+            int na = writtenAsync.get();
+            List<CompletableFuture<byte[]>> reads = new ArrayList<>();
+            for (int i = 0; i < na; i++) {
+                reads.add(c.getAsync(("async-" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            for (int i = 0; i < na; i++) {
+                assertArrayEquals(("value-" + i).getBytes(StandardCharsets.UTF_8), reads.get(i).get(10, TimeUnit.SECONDS));
+            }
+            assertTrue(LoopbackCluster.keysOn(d) > 0, "the new server coordinates some of them");
+            long total = 0;
+            for (NioNode m : lc.members) {
+                total += LoopbackCluster.keysOn(m);
+            }
+            assertEquals(n + na, total, "each key on exactly one server");
+        }
+    }
+
+    @Test
+    void aStandaloneServerIsAOneNodeRing() throws Exception {
+        NioNode node = Servers.standalone(ServerOptions.loopback(0), dir);
+        try (RingKvCluster c = RingKvCluster.connect(node.address())) {
+            assertEquals(List.of(node.address()), c.ring().members());
+            c.set("a", "1");
+            c.set("b".getBytes(StandardCharsets.UTF_8), new byte[] {0, (byte) 0xff, 13, 10});
+            assertEquals("1", c.get("a"));
+            assertArrayEquals(new byte[] {0, (byte) 0xff, 13, 10}, c.get("b".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(java.util.Arrays.asList("1", null), c.mget("a", "c"));
+            assertTrue(c.exists("a"));
+            assertTrue(c.del("a"));
+            assertFalse(c.del("a"));
+            assertNull(c.get("a"));
+            assertEquals("PUT_SUCCESS", c.put("p", "q"));
+            assertEquals("DELETE_SUCCESS", c.put("p", "null"));
+            assertFalse(c.exists("p"));
+            assertEquals(node.address() + "", c.keyrange().split(",")[2].replace(";", ""));
+            assertTrue(c.getAsync("b".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS).length == 4);
+            assertEquals(0, c.retries());
+        } finally {
+            node.close();
+        }
+    }
+
+    @Test
+    void whenEveryNodeIsDownTheDeadlineEndsTheRetriesWithAConnectionException() throws Exception {
+        RingKvCluster.Options opts = RingKvCluster.Options.DEFAULT.withDeadline(Duration.ofMillis(800))
+                .withMaxRetries(1_000).withBackoff(Duration.ofMillis(5), Duration.ofMillis(50));
+        try (LoopbackCluster lc = LoopbackCluster.start(dir, 2);
+             RingKvCluster c = RingKvCluster.connect(opts, lc.members.get(0).address())) {
+            c.set("before", "ok");
+            for (NioNode n : lc.members) {
+                n.close();
+            }
+            lc.ecs.close();
+
+            long start = System.nanoTime();
+            ConnectionException e = assertThrows(ConnectionException.class, () -> c.get("before"));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(ms < 800 + 1000, "gave up by the deadline, took " + ms + " ms");
+            assertTrue(ms >= 400, "kept retrying until near the deadline, took " + ms + " ms: " + e);
+            assertTrue(c.retries() > 5, "retried " + c.retries() + " times");
+
+            long retries = c.retries();
+            ExecutionException async = assertThrows(ExecutionException.class,
+                    () -> c.setAsync("x".getBytes(), "y".getBytes()).get(5, TimeUnit.SECONDS));
+            assertInstanceOf(ConnectionException.class, async.getCause());
+            assertTrue(c.retries() > retries);
+        }
+    }
+
+    @Test
+    void noReachableSeedFailsConnectAtOnce() {
+        long start = System.nanoTime();
+        assertThrows(ConnectionException.class,
+                () -> RingKvCluster.connect(new ServerAddress("127.0.0.1", 1), new ServerAddress("127.0.0.1", 2)));
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 3000);
+    }
+
+    @Test
+    void closingFailsWhatIsStillRunning() throws Exception {
+        NioNode node = Servers.standalone(ServerOptions.loopback(0), dir);
+        try {
+            RingKvCluster c = RingKvCluster.connect(node.address());
+            c.set("k", "v");
+            c.close();
+            assertFalse(c.isOpen());
+            assertThrows(ConnectionException.class, () -> c.get("k"));
+            c.close(); // idempotent
+        } finally {
+            node.close();
+        }
+    }
+}
