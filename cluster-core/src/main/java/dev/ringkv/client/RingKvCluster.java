@@ -995,12 +995,9 @@ public final class RingKvCluster implements AutoCloseable {
         return new ConnectionException(a + ": " + t, t);
     }
 
-    /** The typed error of an error reply, or null. TRYAGAIN is retryable like WRITE_LOCK. */
+    /** The typed error of an error reply, or null. */
     private static RingKvException errorReply(RespValue v) {
-        if (!(v instanceof RespValue.Error e)) {
-            return null;
-        }
-        return e.code().equals("TRYAGAIN") ? new RetryableServerException(e.text()) : ServerErrorException.of(e.text());
+        return v instanceof RespValue.Error e ? ServerErrorException.of(e.text()) : null;
     }
 
     private static RingKvException replyError(ServerAddress a, RespValue v) {

@@ -183,20 +183,25 @@ public final class ProcessCluster implements AutoCloseable {
         return s -> s.members().stream().noneMatch(m -> m.inRing() && m.address().equals(a.toString()));
     }
 
+    /** SIGKILLs every process still running (resuming paused ones first). */
     @Override
-    public void close() throws InterruptedException {
-        for (Node n : servers) {
-            if (n.isAlive()) {
-                try {
-                    resume(n);
-                } catch (IOException e) {
-                    // it may be gone already
+    public void close() {
+        try {
+            for (Node n : servers) {
+                if (n.isAlive()) {
+                    try {
+                        resume(n);
+                    } catch (IOException e) {
+                        // it may be gone already
+                    }
+                    kill(n);
                 }
-                kill(n);
             }
-        }
-        if (ecs != null && ecs.isAlive()) {
-            kill(ecs);
+            if (ecs != null && ecs.isAlive()) {
+                kill(ecs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
