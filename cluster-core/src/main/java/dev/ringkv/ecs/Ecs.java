@@ -149,7 +149,7 @@ public final class Ecs implements NodeLogic {
     private void tick() {
         hbSeq++;
         long now = ctx.now();
-        long lease = config.timeoutMillis() - config.heartbeatMillis() / 2;
+        long lease = leaseMillis();
         for (Member m : members.values()) {
             boolean down = m.state == MemberState.DOWN;
             if (down && now - m.stateSince > DOWN_HEARTBEAT_MILLIS) {
@@ -158,6 +158,14 @@ public final class Ecs implements NodeLogic {
             ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq, down ? 0 : m.lastAckedSeq, ring.version(), lease));
         }
         ctx.schedule(config.heartbeatMillis(), this::tick);
+    }
+
+    /**
+     * How long after sending an acknowledgement a server may serve: less than the timeout by the
+     * interval of the ECS's silence check, so it stops before the ECS can declare it DOWN.
+     */
+    private long leaseMillis() {
+        return config.timeoutMillis() - Math.max(1, config.heartbeatMillis() / 4);
     }
 
     /**
@@ -262,14 +270,11 @@ public final class Ecs implements NodeLogic {
         if (seqAcked <= m.lastAckedSeq) {
             return; // an old acknowledgement overtaken by a newer one
         }
-        boolean firstLease = m.lastAckedSeq == 0;
         m.lastAckedSeq = seqAcked;
         m.lastAck = ctx.now();
-        if (firstLease) {
-            // grant the first lease now rather than with the next heartbeat: a new server serves at once
-            ctx.send(a, Msg.of(Msg.HB, term, ++hbSeq, seqAcked, ring.version(),
-                    config.timeoutMillis() - config.heartbeatMillis() / 2));
-        }
+        // renew the lease now rather than with the next heartbeat: one round trip after each
+        // acknowledgement, so only a silence close to the timeout can let it lapse
+        ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, leaseMillis()));
         m.unreachable = 0;
         m.ringVersionSeen = Msg.num(msg, 3);
         m.keys = Msg.num(msg, 4);

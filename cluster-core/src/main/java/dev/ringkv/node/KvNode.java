@@ -209,6 +209,11 @@ public final class KvNode implements NodeLogic {
         }
         switch (Msg.name(msg)) {
             case Msg.HB -> heartbeat(from, msg);
+            case Msg.LEASE -> {
+                if (from.equals(ecs)) {
+                    renewLease(Msg.num(msg, 2), Msg.num(msg, 3));
+                }
+            }
             case Msg.RING -> install(Msg.parseRing(msg));
             case Msg.ECS_IS -> redirected(Msg.addr(msg, 1));
             case Msg.JOIN -> redirectJoin(Msg.addr(msg, 1));
@@ -240,15 +245,18 @@ public final class KvNode implements NodeLogic {
         long now = ctx.now();
         long hbSeq = Msg.num(msg, 2);
         if (msg.length > 5) {
-            Long sentAt = ackSentAt.get(Msg.num(msg, 3));
-            long lease = Msg.num(msg, 5);
-            if (sentAt != null && lease > 0) {
-                leaseUntil = Math.max(leaseUntil, sentAt + lease);
-            }
+            renewLease(Msg.num(msg, 3), Msg.num(msg, 5));
         }
         ackSentAt.put(hbSeq, now);
         ctx.send(from, Msg.of(Msg.HB_ACK, ctx.self(), hbSeq, ring == null ? 0 : ring.version(),
                 store.keyCount(), store.liveBytes(), stats.opsPerSecond()));
+    }
+
+    private void renewLease(long ackedSeq, long leaseMillis) {
+        Long sentAt = ackSentAt.get(ackedSeq);
+        if (sentAt != null && leaseMillis > 0) {
+            leaseUntil = Math.max(leaseUntil, sentAt + leaseMillis);
+        }
     }
 
     /** True while the ECS's lease lets this server answer for its ranges (always, standalone). */

@@ -16,6 +16,7 @@ import java.util.Locale;
  * server → ECS   JOIN addr · LEAVE addr · HB_ACK addr seq ringVersion keys bytes opsPerSec
  *                XFER_DONE plan xfer · XFER_FAILED plan xfer reason · XFER_PROGRESS plan xfer entries
  * ECS → server   HB term seq ackedSeq ringVersion leaseMillis · RING term version member...
+ *                LEASE term ackedSeq leaseMillis (at once, on each acknowledgement)
  *                XFER term plan xfer fromHex toHex target
  *                XFER_ABORT term plan · LEFT term
  * any → joiner   ECS_IS addr
@@ -32,6 +33,7 @@ public final class Msg {
     public static final String ECS_IS = "ECS_IS";
     public static final String HB = "HB";
     public static final String HB_ACK = "HB_ACK";
+    public static final String LEASE = "LEASE";
     public static final String RING = "RING";
     public static final String XFER = "XFER";
     public static final String XFER_ABORT = "XFER_ABORT";
