@@ -54,6 +54,7 @@ public final class Ecs implements NodeLogic {
     private Plan plan;
     private long planSeq;
     private long hbSeq;
+    private long lastCheckAt;
     private long seq;
 
     private record Request(Plan.Kind kind, ServerAddress subject) {
@@ -174,6 +175,16 @@ public final class Ecs implements NodeLogic {
      */
     private void check() {
         long now = ctx.now();
+        long interval = Math.max(1, config.heartbeatMillis() / 4);
+        long stalled = lastCheckAt == 0 ? 0 : now - lastCheckAt - interval;
+        lastCheckAt = now;
+        if (stalled > config.heartbeatMillis()) {
+            // the ECS itself did not run (paused, starved): the silence is ours, not the servers'
+            LOG.warn("{} was stalled for {} ms; not counting that against any server", ctx.self(), stalled);
+            for (Member m : members.values()) {
+                m.lastAck += stalled;
+            }
+        }
         for (Member m : new ArrayList<>(members.values())) {
             if (m.state == MemberState.DOWN) {
                 continue;
@@ -191,7 +202,7 @@ public final class Ecs implements NodeLogic {
             requeue(p);
             startNextPlan();
         }
-        ctx.schedule(Math.max(1, config.heartbeatMillis() / 4), this::check);
+        ctx.schedule(interval, this::check);
     }
 
     @Override

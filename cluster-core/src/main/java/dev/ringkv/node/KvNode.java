@@ -139,6 +139,14 @@ public final class KvNode implements NodeLogic {
             whenLeft.run();
             return;
         }
+        if (!hasLease()) {
+            // no ECS to hand the ranges over through: say so and go (a crash, as far as the cluster knows)
+            LOG.warn("{} cannot leave gracefully: no heartbeat from the ECS {}; stopping without a hand-over",
+                    ctx.self(), ecs);
+            onLeft = null;
+            whenLeft.run();
+            return;
+        }
         onLeft = whenLeft;
         LOG.info("{} asking {} to let it leave", ctx.self(), ecs);
         ctx.send(ecs, Msg.of(Msg.LEAVE, ctx.self()));

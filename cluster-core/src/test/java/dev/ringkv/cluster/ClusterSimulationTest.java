@@ -62,6 +62,22 @@ class ClusterSimulationTest {
         });
     }
 
+    @Test
+    void aPausedEcsDoesNotBlameTheServersForItsOwnSilence() {
+        Seeds.run(20, 13_000, seed -> {
+            try (SimCluster c = start(seed, 3)) {
+                long version = c.ecs().ring().version();
+                c.sim.pause(SimCluster.ECS);
+                c.sim.runFor(2_000);
+                // no heartbeats, so no leases: the servers stop answering for their ranges meanwhile
+                assertTrue(c.upMembers().stream().noneMatch(a -> c.server(a).hasLease()), "a lease outlived the ECS");
+                c.sim.resume(SimCluster.ECS);
+                assertTrue(c.awaitSettled(2_000), "did not settle: " + describe(c));
+                assertEquals(version, c.ecs().ring().version(), "the ECS removed servers for its own pause");
+            }
+        });
+    }
+
     static SimCluster start(long seed, int servers) {
         SimCluster c = new SimCluster(seed);
         for (int i = 0; i < servers; i++) {

@@ -43,7 +43,7 @@ class CommandLineTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"server", "client", "dump", "bench"}) {
+        for (String cmd : new String[] {"ecs", "server", "client", "status", "watch", "dump", "bench"}) {
             assertEquals(0, Main.run(cmd, "-h"), cmd);
         }
         assertEquals(0, Main.run("-h"));
