@@ -70,6 +70,7 @@ public final class Ecs implements NodeLogic {
     @Override
     public void onStart() {
         hbSeq = (ctx.random().nextLong() & 0x3fffffffffffffffL) >>> 16; // fresh per start: never reuse a sequence
+        planSeq = (ctx.random().nextLong() & 0x3fffffffffffffffL) >>> 16;
         loadState();
         long now = ctx.now();
         for (ServerAddress m : ring.members()) {

@@ -25,13 +25,15 @@ public final class Forwarder {
 
     private final NodeContext ctx;
     private final Map<Long, Pending> pending = new HashMap<>();
-    private long nextId = 1;
+    private long nextId;
 
     private record Pending(ServerAddress to, Session.PendingReply slot, Cancellable timeout) {
     }
 
     public Forwarder(NodeContext ctx) {
         this.ctx = ctx;
+        // ids never repeat across restarts: the coordinator drops a forward whose id it has already seen
+        this.nextId = (ctx.random().nextLong() >>> 2) + 1;
     }
 
     public void forward(ServerAddress to, byte[][] args, int hops, Session.PendingReply slot) {

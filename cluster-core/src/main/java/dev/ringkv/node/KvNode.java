@@ -72,6 +72,13 @@ public final class KvNode implements NodeLogic {
     private long fwdSeq;
     private long startedAt;
     private long leaseUntil;
+    /** Recently served forwards, by origin and id, so a duplicated message runs once. */
+    private final Map<String, Boolean> seenForwards = new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 65_536;
+        }
+    };
     /** When we acknowledged each recent heartbeat, by its sequence number. */
     private final Map<Long, Long> ackSentAt = new java.util.LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -512,6 +519,9 @@ public final class KvNode implements NodeLogic {
 
     private void serveForwarded(ServerAddress origin, byte[][] msg) {
         long id = Msg.num(msg, 1);
+        if (seenForwards.put(origin + "#" + id, Boolean.TRUE) != null) {
+            return; // a duplicate delivery: running a write twice could undo a newer one
+        }
         int hops = (int) Msg.num(msg, 2);
         byte[][] args = Arrays.copyOfRange(msg, 3, msg.length);
         onCommand(new ForwardedSession(ctx, origin, id, hops + 1), args);

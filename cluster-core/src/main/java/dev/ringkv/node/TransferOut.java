@@ -35,11 +35,11 @@ final class TransferOut {
     private int nextChunk;
     private int unacked;
     private boolean endSent;
-    private int endChunk = -1;
     private boolean finished;
     private long entriesSent;
     private long lastAckAt;
     private Cancellable stallCheck;
+    private final java.util.Set<Integer> acked = new java.util.HashSet<>();
 
     /** What the owner of a transfer hears. */
     interface Listener {
@@ -114,7 +114,7 @@ final class TransferOut {
                 entriesSent += batch.size();
             }
             if (scanned.size() < chunkEntries) {
-                endChunk = nextChunk++;
+                int endChunk = nextChunk++;
                 ctx.send(target, Msg.of(Msg.XFER_END, planId, xfer, endChunk, entriesSent));
                 unacked++;
                 endSent = true;
@@ -123,12 +123,13 @@ final class TransferOut {
     }
 
     void onAck(int chunk) {
-        if (finished) {
-            return;
+        if (finished || !acked.add(chunk)) {
+            return; // a duplicate acknowledgement
         }
         unacked--;
         lastAckAt = ctx.now();
-        if (chunk == endChunk) {
+        if (endSent && acked.size() == nextChunk) {
+            // every chunk, not just the last, is durable on the target: a lost one would stall instead
             finished = true;
             stallCheck.cancel();
             LOG.info("{} plan {} transfer {}: {} entries now held by {}", ctx.self(), planId, xfer, entriesSent, target);

@@ -18,6 +18,7 @@ final class History {
         final long invokedAt;
         long completedAt = Long.MAX_VALUE;
         Boolean ok; // null: no answer (unknown)
+        String via;
 
         Write(String key, String value, long invokedAt) {
             this.key = key;
@@ -45,6 +46,15 @@ final class History {
         }
     }
 
+    static String describe(List<Write> writes) {
+        StringBuilder b = new StringBuilder();
+        for (Write w : writes.subList(Math.max(0, writes.size() - 6), writes.size())) {
+            b.append(w.value).append('@').append(w.invokedAt).append("..").append(w.ok == null ? "?" : w.ok ? w.completedAt : "failed")
+                    .append(w.via == null ? "" : " via " + w.via).append("; ");
+        }
+        return b.toString();
+    }
+
     Iterable<String> keys() {
         return byKey.keySet();
     }
@@ -64,7 +74,7 @@ final class History {
         }
         if (!(read instanceof RespValue.Bulk b)) {
             return lastAcked == null ? null : key + " reads " + read + " but " + lastAcked.value + " was acknowledged at "
-                    + lastAcked.completedAt;
+                    + lastAcked.completedAt + "; writes: " + describe(writes);
         }
         Write w = byValue.get(b.utf8());
         if (w == null || !w.key.equals(key)) {
