@@ -316,6 +316,9 @@ public final class Ecs implements NodeLogic {
         } else if (m != null) {
             m.lastAck = Math.max(m.lastAck, ctx.now());
             events.add("member", r.subject + " asked to leave");
+        } else if (!ring.contains(r.subject)) {
+            ctx.send(r.subject, Msg.of(Msg.LEFT, term)); // it left already and missed the word
+            return;
         }
         if (queue.contains(r) || (plan != null && plan.subject.equals(r.subject) && plan.kind == r.kind)) {
             return; // a retried request
@@ -458,14 +461,8 @@ public final class Ecs implements NodeLogic {
 
     @Override
     public void onCommand(Session s, byte[][] args) {
-        String name = Commands.name(args);
-        Commands.Spec spec = commands.lookup(name);
-        if (spec == null) {
-            s.reply(RespValue.error(Commands.unknownCommand(args)));
-            return;
-        }
-        if (!spec.arityOk(args.length)) {
-            s.reply(RespValue.error("ERR wrong number of arguments for '" + name.toLowerCase(Locale.ROOT) + "' command"));
+        String name = commands.validate(s, args);
+        if (name == null) {
             return;
         }
         switch (name) {

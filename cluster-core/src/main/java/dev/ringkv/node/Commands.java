@@ -58,6 +58,24 @@ public final class Commands {
         return table.get(name);
     }
 
+    /**
+     * The command's upper-case name if it is known and has a valid number of arguments; otherwise
+     * replies Redis's error ({@code unknown command}, {@code wrong number of arguments}) and returns null.
+     */
+    public String validate(Session s, byte[][] args) {
+        String name = name(args);
+        Spec spec = lookup(name);
+        if (spec == null) {
+            s.reply(RespValue.error(unknownCommand(args)));
+            return null;
+        }
+        if (!spec.arityOk(args.length)) {
+            s.reply(RespValue.error("ERR wrong number of arguments for '" + name.toLowerCase(Locale.ROOT) + "' command"));
+            return null;
+        }
+        return name;
+    }
+
     public static String name(byte[][] args) {
         return new String(args[0], StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
     }

@@ -136,6 +136,11 @@ public final class KvNode implements NodeLogic {
         return stats;
     }
 
+    /** Range transfers and hand-offs this node is streaming out right now. */
+    public int transfersInFlight() {
+        return (int) outgoing.values().stream().filter(t -> !t.isFinished()).count();
+    }
+
     /**
      * Leaves the cluster gracefully (DESIGN §7): the ECS moves this node's ranges to their new holders,
      * publishes the ring without it, then tells it {@code LEFT}; {@code whenLeft} runs then (at once if
@@ -318,7 +323,10 @@ public final class KvNode implements NodeLogic {
             joined = true;
             joinBackoff = JOIN_RETRY_MIN_MILLIS;
             handOff();
-        } else if (wasMember && onLeft == null) {
+        } else if (wasMember && onLeft != null) {
+            // a ring without us while leaving: the hand-over is complete even if LEFT itself was lost
+            left();
+        } else if (wasMember) {
             LOG.warn("{} is not in ring version {}: the ECS declared it down; joining again", ctx.self(), ring.version());
             joined = false;
             joinBackoff = JOIN_RETRY_MIN_MILLIS;
@@ -544,15 +552,8 @@ public final class KvNode implements NodeLogic {
     }
 
     private void dispatch(Session s, byte[][] args) {
-        String name = Commands.name(args);
-        Commands.Spec spec = commands.lookup(name);
-        if (spec == null) {
-            s.reply(RespValue.error(Commands.unknownCommand(args)));
-            return;
-        }
-        if (!spec.arityOk(args.length)) {
-            s.reply(RespValue.error("ERR wrong number of arguments for '" + name.toLowerCase(Locale.ROOT)
-                    + "' command"));
+        String name = commands.validate(s, args);
+        if (name == null) {
             return;
         }
         switch (name) {

@@ -20,6 +20,7 @@ final class TransferOut {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransferOut.class);
     static final long STALL_MILLIS = 10_000;
+    static final long RESEND_MILLIS = 1_000;
 
     final long planId;
     final int xfer;
@@ -40,6 +41,8 @@ final class TransferOut {
     private long lastAckAt;
     private Cancellable stallCheck;
     private final java.util.Set<Integer> acked = new java.util.HashSet<>();
+    /** Sent and not yet acknowledged, by chunk number, to send again if the answer does not come. */
+    private final java.util.Map<Integer, byte[][]> inFlight = new java.util.TreeMap<>();
 
     /** What the owner of a transfer hears. */
     interface Listener {
@@ -81,6 +84,7 @@ final class TransferOut {
         LOG.info("{} plan {} transfer {}: streaming {} to {}", ctx.self(), planId, xfer, range, target);
         pump();
         watchForStall();
+        resendLater();
     }
 
     /** Sends chunks while the window has room. */
@@ -109,13 +113,17 @@ final class TransferOut {
                     parts.add(e.version().term());
                     parts.add(e.version().seq());
                 }
-                ctx.send(target, Msg.of(parts.toArray()));
+                byte[][] chunkMsg = Msg.of(parts.toArray());
+                inFlight.put(nextChunk - 1, chunkMsg);
+                ctx.send(target, chunkMsg);
                 unacked++;
                 entriesSent += batch.size();
             }
             if (scanned.size() < chunkEntries) {
                 int endChunk = nextChunk++;
-                ctx.send(target, Msg.of(Msg.XFER_END, planId, xfer, endChunk, entriesSent));
+                byte[][] endMsg = Msg.of(Msg.XFER_END, planId, xfer, endChunk, entriesSent);
+                inFlight.put(endChunk, endMsg);
+                ctx.send(target, endMsg);
                 unacked++;
                 endSent = true;
             }
@@ -126,6 +134,7 @@ final class TransferOut {
         if (finished || !acked.add(chunk)) {
             return; // a duplicate acknowledgement
         }
+        inFlight.remove(chunk);
         unacked--;
         lastAckAt = ctx.now();
         if (endSent && acked.size() == nextChunk) {
@@ -141,6 +150,26 @@ final class TransferOut {
         }
         // give client commands a turn between chunks
         ctx.schedule(0, this::pump);
+    }
+
+    /**
+     * A chunk or its acknowledgement may be lost (a broken connection loses what was in flight): after
+     * {@link #RESEND_MILLIS} without an acknowledgement, the unacknowledged chunks go again. The target
+     * applies by version and acknowledges again, so a resent chunk is harmless.
+     */
+    private void resendLater() {
+        ctx.schedule(RESEND_MILLIS, () -> {
+            if (finished) {
+                return;
+            }
+            if (!inFlight.isEmpty() && ctx.now() - lastAckAt >= RESEND_MILLIS) {
+                LOG.debug("{} plan {} transfer {}: resending {} chunks to {}", ctx.self(), planId, xfer, inFlight.size(), target);
+                for (byte[][] m : inFlight.values()) {
+                    ctx.send(target, m);
+                }
+            }
+            resendLater();
+        });
     }
 
     private void watchForStall() {

@@ -1,5 +1,6 @@
 package dev.ringkv.runtime;
 
+import dev.ringkv.node.ReplyQueue;
 import dev.ringkv.node.Session;
 import dev.ringkv.node.SessionState;
 import dev.ringkv.ring.ServerAddress;
@@ -12,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +35,10 @@ final class ClientConnection implements Session, EventLoop.Handler {
     private final CommandDecoder decoder;
     private final SessionState state = new SessionState();
     private final OutBuffer out = new OutBuffer(OUT_INITIAL);
-    private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    private final ReplyQueue replies = new ReplyQueue(v -> {
+        out.value(v);
+        markDirty();
+    });
     private final String remote;
     private ByteBuffer in = ByteBuffer.allocate(READ_BUFFER);
     private boolean dirty;
@@ -98,7 +101,7 @@ final class ClientConnection implements Session, EventLoop.Handler {
         if (inputClosed) {
             processInput();
             // the client is gone for reading; replies still pending are dropped with the socket
-            if (slots.isEmpty() && out.isEmpty()) {
+            if (replies.pending() == 0 && out.isEmpty()) {
                 close();
             } else {
                 closeAfterReplies = true;
@@ -135,7 +138,7 @@ final class ClientConnection implements Session, EventLoop.Handler {
                 return;
             }
             dispatch(cmd);
-            if (slots.size() >= node.options().maxPendingReplies() || out.size() >= node.options().maxOutputBytes()) {
+            if (replies.pending() >= node.options().maxPendingReplies() || out.size() >= node.options().maxOutputBytes()) {
                 pause();
             }
         }
@@ -201,12 +204,12 @@ final class ClientConnection implements Session, EventLoop.Handler {
         }
         if (out.isEmpty()) {
             out.trim(1024 * 1024);
-            if (closeAfterReplies && slots.isEmpty()) {
+            if (closeAfterReplies && replies.pending() == 0) {
                 close();
                 return;
             }
             key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
-            if (slots.size() < node.options().maxPendingReplies() / 2) {
+            if (replies.pending() < node.options().maxPendingReplies() / 2) {
                 resume();
             }
         } else {
@@ -225,7 +228,7 @@ final class ClientConnection implements Session, EventLoop.Handler {
         } catch (IOException e) {
             LOG.debug("{} close of {} failed", node.self(), remote, e);
         }
-        slots.clear();
+        replies.close();
         node.closed(this);
     }
 
@@ -238,26 +241,12 @@ final class ClientConnection implements Session, EventLoop.Handler {
 
     @Override
     public void reply(RespValue value) {
-        if (closed) {
-            return;
-        }
-        if (slots.isEmpty()) {
-            out.value(value);
-            markDirty();
-        } else {
-            Slot s = new Slot();
-            s.value = value;
-            slots.add(s);
-        }
+        replies.reply(value);
     }
 
     @Override
     public PendingReply defer() {
-        Slot s = new Slot();
-        if (!closed) {
-            slots.add(s);
-        }
-        return s;
+        return replies.defer();
     }
 
     @Override
@@ -280,31 +269,5 @@ final class ClientConnection implements Session, EventLoop.Handler {
     @Override
     public SessionState state() {
         return state;
-    }
-
-    private void drainSlots() {
-        boolean any = false;
-        while (!slots.isEmpty() && slots.peek().value != null) {
-            out.value(slots.poll().value);
-            any = true;
-        }
-        if (any) {
-            markDirty();
-        }
-    }
-
-    private final class Slot implements PendingReply {
-        RespValue value;
-
-        @Override
-        public void complete(RespValue v) {
-            if (value != null || closed) {
-                return;
-            }
-            value = v;
-            if (slots.peek() == this) {
-                drainSlots();
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ringkv.sim;
 
+import dev.ringkv.node.ReplyQueue;
 import dev.ringkv.node.Session;
 import dev.ringkv.node.SessionState;
 import dev.ringkv.ring.ServerAddress;
@@ -35,8 +36,11 @@ public final class SimClient implements Session {
     private final Link toNode = new Link();
     private final Link fromNode = new Link();
     // node side
-    private final ArrayDeque<Slot> slots = new ArrayDeque<>();
     private final List<RespValue> ready = new ArrayList<>();
+    private final ReplyQueue replies = new ReplyQueue(v -> {
+        ready.add(v);
+        markDirty();
+    });
     private boolean dirty;
     private boolean closing;
     private boolean nodeClosed;
@@ -132,26 +136,14 @@ public final class SimClient implements Session {
 
     @Override
     public void reply(RespValue value) {
-        if (nodeClosed) {
-            return;
-        }
-        if (slots.isEmpty()) {
-            ready.add(value);
-            markDirty();
-        } else {
-            Slot s = new Slot();
-            s.value = value;
-            slots.add(s);
+        if (!nodeClosed) {
+            replies.reply(value);
         }
     }
 
     @Override
     public PendingReply defer() {
-        Slot s = new Slot();
-        if (!nodeClosed) {
-            slots.add(s);
-        }
-        return s;
+        return replies.defer();
     }
 
     @Override
@@ -209,7 +201,7 @@ public final class SimClient implements Session {
             });
         }
         ready.clear();
-        if (closing && slots.isEmpty()) {
+        if (closing && replies.pending() == 0) {
             nodeClosed = true;
             node.detach(this);
             sim.at(fromNode.deliveryTime(sim.now(), sim.network().latency()), "server closed " + name(),
@@ -220,7 +212,7 @@ public final class SimClient implements Session {
     /** The node crashed: its side is gone now; the client hears the reset after the replies in flight. */
     void resetByServer() {
         nodeClosed = true;
-        slots.clear();
+        replies.close();
         ready.clear();
         sim.at(fromNode.deliveryTime(sim.now(), sim.network().latency()), "reset " + name(),
                 () -> closeClientSide("connection reset by " + node.address()));
@@ -236,32 +228,6 @@ public final class SimClient implements Session {
         Outcome o;
         while ((o = pending.poll()) != null) {
             o.failed(why, sim.now());
-        }
-    }
-
-    private void drainSlots() {
-        boolean any = false;
-        while (!slots.isEmpty() && slots.peek().value != null) {
-            ready.add(slots.poll().value);
-            any = true;
-        }
-        if (any) {
-            markDirty();
-        }
-    }
-
-    private final class Slot implements PendingReply {
-        RespValue value;
-
-        @Override
-        public void complete(RespValue v) {
-            if (value != null || nodeClosed) {
-                return;
-            }
-            value = v;
-            if (slots.peek() == this) {
-                drainSlots();
-            }
         }
     }
 }

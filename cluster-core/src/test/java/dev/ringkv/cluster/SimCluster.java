@@ -47,7 +47,11 @@ final class SimCluster implements AutoCloseable {
         return sim.node(a).isUp() && !sim.node(a).isPaused();
     }
 
-    /** Every member up, in the ring, UP, serving the published ring with a lease; no plan running. */
+    /**
+     * Every member up, in the ring, UP, serving the published ring with a lease; no plan running and no
+     * hand-off still streaming (with one copy per key, a key handed back after a crash is readable only
+     * once its hand-off lands).
+     */
     boolean settled() {
         if (!sim.node(ECS).isUp() || sim.node(ECS).isPaused()) {
             return false;
@@ -71,7 +75,8 @@ final class SimCluster implements AutoCloseable {
                     .findFirst().orElse(null);
             KvNode k = server(a);
             if (m == null || !m.inRing() || !m.state().equals("UP") || k.ring() == null
-                    || k.ring().version() != s.ringVersion() || !k.isServing() || !k.hasLease()) {
+                    || k.ring().version() != s.ringVersion() || !k.isServing() || !k.hasLease()
+                    || k.transfersInFlight() > 0) {
                 return false;
             }
         }

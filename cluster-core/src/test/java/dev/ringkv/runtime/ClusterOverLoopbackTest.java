@@ -231,4 +231,17 @@ class ClusterOverLoopbackTest {
             assertTrue(text.contains("127.0.0.2:") && text.contains("127.0.0.3:"), text);
         }
     }
+
+    @Test
+    void aServerPointedAtAMemberIsRedirectedToTheEcs() throws Exception {
+        startEcs();
+        NioNode a = startServer("a");
+        awaitRing(1);
+        NioNode b = Servers.member(ServerOptions.loopback(0), dir.resolve("b"), a.address()); // -b names a member
+        nodes.add(b);
+        awaitRing(2);
+        try (RingKvClient c = RingKvClient.connect(b.address(), Duration.ofSeconds(5))) {
+            assertEquals(RespValue.bulk(ecs.address().toString()), c.execute("RINGKV", "ECS"));
+        }
+    }
 }
