@@ -20,7 +20,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 # shellcheck disable=SC2086
-java ${JAVA_OPTS:-} -jar "$jar" server -p "$RINGKV_PORT" -a 127.0.0.1 -d "$tmp/ringkv" --fsync "$FSYNC" --log-level WARN >"$tmp/ringkv.out" 2>&1 &
+java ${JAVA_OPTS:-} -jar "$jar" server --standalone -p "$RINGKV_PORT" -a 127.0.0.1 -d "$tmp/ringkv" --fsync "$FSYNC" --log-level WARN >"$tmp/ringkv.out" 2>&1 &
 pids+=($!)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$tmp" --daemonize no >"$tmp/redis.out" 2>&1 &
 pids+=($!)
