@@ -55,6 +55,13 @@ public final class Ecs implements NodeLogic {
     private long planSeq;
     private long hbSeq;
     private long lastCheckAt;
+    /** Recently aborted plans, to repeat the abort to a source that missed it. */
+    private final Map<Long, Boolean> aborted = new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > 256;
+        }
+    };
     private long seq;
 
     private record Request(Plan.Kind kind, ServerAddress subject) {
@@ -263,7 +270,7 @@ public final class Ecs implements NodeLogic {
             case Msg.JOIN -> request(new Request(Plan.Kind.JOIN, Msg.addr(msg, 1)));
             case Msg.LEAVE -> request(new Request(Plan.Kind.LEAVE, Msg.addr(msg, 1)));
             case Msg.HB_ACK -> heartbeatAck(msg);
-            case Msg.XFER_DONE -> transferDone(Msg.num(msg, 1), (int) Msg.num(msg, 2));
+            case Msg.XFER_DONE -> transferDone(from, Msg.num(msg, 1), (int) Msg.num(msg, 2));
             case Msg.XFER_PROGRESS -> transferProgress(Msg.num(msg, 1), (int) Msg.num(msg, 2), Msg.num(msg, 3));
             case Msg.XFER_FAILED -> transferFailed(Msg.num(msg, 1), (int) Msg.num(msg, 2), Msg.str(msg, 3));
             default -> LOG.debug("{} ignoring {} from {}", ctx.self(), Msg.name(msg), from);
@@ -279,6 +286,10 @@ public final class Ecs implements NodeLogic {
             return;
         }
         long seqAcked = Msg.num(msg, 2);
+        long versionSeen = Msg.num(msg, 3);
+        long keys = Msg.num(msg, 4);
+        long bytes = Msg.num(msg, 5);
+        long ops = Msg.num(msg, 6); // all parsed first: a malformed report changes nothing
         if (seqAcked <= m.lastAckedSeq) {
             return; // an old acknowledgement overtaken by a newer one
         }
@@ -288,10 +299,10 @@ public final class Ecs implements NodeLogic {
         // acknowledgement, so only a silence close to the timeout can let it lapse
         ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, leaseMillis()));
         m.unreachable = 0;
-        m.ringVersionSeen = Msg.num(msg, 3);
-        m.keys = Msg.num(msg, 4);
-        m.bytes = Msg.num(msg, 5);
-        m.opsPerSecond = Msg.num(msg, 6);
+        m.ringVersionSeen = versionSeen;
+        m.keys = keys;
+        m.bytes = bytes;
+        m.opsPerSecond = ops;
         if (m.state == MemberState.SUSPECT) {
             setState(m, MemberState.UP, "answering again");
         }
@@ -388,9 +399,12 @@ public final class Ecs implements NodeLogic {
         }
     }
 
-    private void transferDone(long planId, int xfer) {
+    private void transferDone(ServerAddress from, long planId, int xfer) {
         if (plan == null || plan.id != planId || xfer >= plan.transfers.size()) {
-            return; // a stale report from an aborted plan
+            if (aborted.containsKey(planId)) {
+                ctx.send(from, Msg.of(Msg.XFER_ABORT, term, planId)); // it missed the abort: let go again
+            }
+            return; // (a finished plan's late report needs nothing: the ring tells the source)
         }
         plan.done[xfer] = true;
         plan.lastProgress = ctx.now();
@@ -407,7 +421,10 @@ public final class Ecs implements NodeLogic {
         }
         Plan p = plan;
         abortPlan("transfer " + xfer + " failed: " + why);
-        requeue(p);
+        Request r = new Request(p.kind, p.subject);
+        if (!queue.contains(r)) {
+            queue.addLast(r); // behind the others: one failing change must not starve every other one
+        }
         // give the failure a moment to clear (a broken link reconnects) before trying again
         ctx.schedule(config.heartbeatMillis() * 5, this::startNextPlan);
     }
@@ -433,6 +450,7 @@ public final class Ecs implements NodeLogic {
     private void abortPlan(String why) {
         Plan p = plan;
         plan = null;
+        aborted.put(p.id, Boolean.TRUE);
         LOG.warn("{} aborting plan {} ({} {}): {}", ctx.self(), p.id, p.kind, p.subject, why);
         events.add("plan", "plan " + p.id + " aborted: " + why);
         for (Transfer t : p.transfers) {

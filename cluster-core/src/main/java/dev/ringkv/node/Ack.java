@@ -7,12 +7,12 @@ import dev.ringkv.wire.RespValue;
  * during a range transfer the new holder too. The first failure answers the client at once. Node thread only.
  */
 final class Ack {
-    private final Session.PendingReply slot;
+    private final java.util.function.Consumer<RespValue> slot;
     private final RespValue ok;
     private int outstanding;
     private boolean answered;
 
-    Ack(Session.PendingReply slot, RespValue ok) {
+    Ack(java.util.function.Consumer<RespValue> slot, RespValue ok) {
         this.slot = slot;
         this.ok = ok;
     }
@@ -25,14 +25,14 @@ final class Ack {
     void done() {
         if (--outstanding == 0 && !answered) {
             answered = true;
-            slot.complete(ok);
+            slot.accept(ok);
         }
     }
 
     void fail(RespValue error) {
         if (!answered) {
             answered = true;
-            slot.complete(error);
+            slot.accept(error);
         }
     }
 }

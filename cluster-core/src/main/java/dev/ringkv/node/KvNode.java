@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Writes are stamped with a version {@code (term, seq)} and acknowledged only once durable
  *       locally — and, while their range is being transferred, on the new holder too.</li>
- *   <li>{@code seq} is a Lamport clock whose high 32 bits are at least the ring version, so a write made
+ *   <li>{@code seq} is a Lamport clock whose high 23 bits are at least the ring version, so a write made
  *       under a newer ring always beats one made under an older ring, whichever node coordinated it.
  *       A server that restarts with an old directory therefore never serves or spreads a stale value.</li>
  *   <li>A key the node does not coordinate is forwarded to its coordinator for plain Redis clients, or
@@ -47,6 +47,7 @@ public final class KvNode implements NodeLogic {
     private static final long JOIN_RETRY_MIN_MILLIS = 200;
     private static final long JOIN_RETRY_MAX_MILLIS = 2_000;
     private static final long FWD_WRITE_TIMEOUT_MILLIS = 5_000;
+    private static final long LEASE_WATCH_MILLIS = 2_000;
     private static final byte[] NULL_WORD = "null".getBytes(StandardCharsets.US_ASCII);
 
     private final NodeContext ctx;
@@ -115,6 +116,7 @@ public final class KvNode implements NodeLogic {
             LOG.info("{} joining the cluster through {} ({} keys on disk, last version {})",
                     ctx.self(), ecs, store.keyCount(), high);
             sendJoin();
+            watchLease();
         }
     }
 
@@ -194,6 +196,21 @@ public final class KvNode implements NodeLogic {
     }
 
     // ---- membership ---------------------------------------------------------------------------------
+
+    /**
+     * A member that has had no lease for a while asks the ECS again: it may have been declared DOWN
+     * without hearing of it (a long partition, an ECS that restarted), and only a JOIN brings it back.
+     */
+    private void watchLease() {
+        ctx.schedule(LEASE_WATCH_MILLIS, () -> {
+            if (isServing() && onLeft == null && ctx.now() - leaseUntil > LEASE_WATCH_MILLIS) {
+                LOG.warn("{} has had no lease from {} for {} ms; asking to join again", ctx.self(), ecs,
+                        ctx.now() - leaseUntil);
+                ctx.send(ecs, Msg.of(Msg.JOIN, ctx.self()));
+            }
+            watchLease();
+        });
+    }
 
     private void sendJoin() {
         if (isServing() || config.standalone()) {
@@ -315,6 +332,14 @@ public final class KvNode implements NodeLogic {
             t.abort();
         }
         outgoing.clear();
+        // writes still waiting for a transfer that the new ring made moot: their outcome is unknown
+        List<Long> stale = new ArrayList<>(fwdWrites.keySet());
+        stale.sort(null);
+        for (long id : stale) {
+            FwdWait w = fwdWrites.remove(id);
+            w.timeout.cancel();
+            w.ack.fail(RespValue.error("TRYAGAIN the ring changed while the write was being copied"));
+        }
         if (ring.contains(ctx.self())) {
             if (!wasMember) {
                 LOG.info("{} serving under ring version {} ({} servers), coordinating {}", ctx.self(), ring.version(),
@@ -424,6 +449,7 @@ public final class KvNode implements NodeLogic {
 
             @Override
             public void failed(String why) {
+                outgoing.remove(TransferOut.key(planId, xfer)); // no zombie keeps forwarding to a dead target
                 ctx.send(from, Msg.of(Msg.XFER_FAILED, planId, xfer, why));
             }
         }, planId, xfer, range, target, config.transferChunkEntries(), config.transferWindow(), e -> false);
@@ -432,6 +458,7 @@ public final class KvNode implements NodeLogic {
     }
 
     private void abortTransfers(long planId) {
+        handedOver.removeIf(t -> t.planId == planId); // this node still holds those ranges
         outgoing.values().removeIf(t -> {
             if (t.planId == planId) {
                 t.abort();
@@ -461,24 +488,55 @@ public final class KvNode implements NodeLogic {
     }
 
     private void receiveChunk(ServerAddress from, byte[][] msg) {
+        Ack ack = new Ack(v -> {
+            if (v == RespValue.OK) {
+                ctx.send(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3]));
+            } // else: no acknowledgement, the sender resends the chunk
+        }, RespValue.OK);
         for (int i = 4; i + 4 < msg.length; i += 5) {
             byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, i + 1)) ? null : msg[i + 2];
-            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4)));
+            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4)), ack);
         }
-        whenDurable(() -> ctx.send(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3])));
+        ackWhenDurable(ack);
     }
 
     private void receiveForwardedWrite(ServerAddress from, byte[][] msg) {
+        Ack ack = new Ack(v -> {
+            if (v == RespValue.OK) {
+                ctx.send(from, Msg.of(Msg.FWD_ACK, msg[1]));
+            }
+        }, RespValue.OK);
         byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, 3)) ? null : msg[4];
-        applyCopy(msg[2], value, new Version(Msg.num(msg, 5), Msg.num(msg, 6)));
-        whenDurable(() -> ctx.send(from, Msg.of(Msg.FWD_ACK, msg[1])));
+        applyCopy(msg[2], value, new Version(Msg.num(msg, 5), Msg.num(msg, 6)), ack);
+        ackWhenDurable(ack);
     }
 
-    /** Applies a copy made by another coordinator: versions decide, and our clock moves past it. */
-    private void applyCopy(byte[] key, byte[] value, Version v) {
-        store.apply(key, value, v);
+    /**
+     * Applies a copy made by another coordinator: versions decide, and our clock moves past it. If this
+     * node is itself moving that key's range away, the copy goes on to the new holder too, and the
+     * sender hears back only once it is there — otherwise it could land here after the range left.
+     */
+    private void applyCopy(byte[] key, byte[] value, Version v, Ack ack) {
+        if (store.apply(key, value, v) && !outgoing.isEmpty()) {
+            TransferOut t = transferCovering(Hashing.position(key));
+            if (t != null) {
+                forwardWrite(t, key, value, v, ack);
+            }
+        }
         seq = Math.max(seq, v.seq());
         term = Math.max(term, v.term());
+    }
+
+    private void ackWhenDurable(Ack ack) {
+        ack.expect();
+        store.whenDurable(failure -> {
+            if (failure == null) {
+                ack.done();
+            } else {
+                LOG.warn("{} could not store a copy: {}", ctx.self(), failure.getMessage());
+                ack.fail(RespValue.error("ERR storage: " + failure.getMessage()));
+            }
+        });
     }
 
     private void whenDurable(Runnable r) {
@@ -489,6 +547,16 @@ public final class KvNode implements NodeLogic {
                 LOG.warn("{} could not store a copy: {}", ctx.self(), failure.getMessage());
             }
         });
+    }
+
+    /** True if a finished plan transfer moved this position away and the ring that says so has not come yet. */
+    private boolean handedOverCovers(Position p) {
+        for (TransferOut t : handedOver) {
+            if (t.range.contains(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The transfer moving this position away, if any: writes there need the new holder's copy too. */
@@ -505,13 +573,14 @@ public final class KvNode implements NodeLogic {
         long id = ++fwdSeq;
         ack.expect();
         Cancellable timeout = ctx.schedule(FWD_WRITE_TIMEOUT_MILLIS, () -> {
-            FwdWait w = fwdWrites.remove(id);
+            FwdWait w = fwdWrites.get(id);
             if (w != null) {
+                // the client hears "unknown"; the transfer keeps resending it and cannot finish without it
                 w.ack.fail(RespValue.error("TRYAGAIN the range is moving to " + t.target + ", which did not confirm"));
             }
         });
         fwdWrites.put(id, new FwdWait(ack, t.key(), timeout));
-        ctx.send(t.target, Msg.of(Msg.FWD_WRITE, id, key, value == null ? Msg.TOMBSTONE : Msg.VALUE,
+        t.forward(id, Msg.of(Msg.FWD_WRITE, id, key, value == null ? Msg.TOMBSTONE : Msg.VALUE,
                 value == null ? new byte[0] : value, v.term(), v.seq()));
     }
 
@@ -520,6 +589,10 @@ public final class KvNode implements NodeLogic {
         if (w != null) {
             w.timeout.cancel();
             w.ack.done();
+            TransferOut t = outgoing.get(w.transfer);
+            if (t != null) {
+                t.forwardAcked(id);
+            }
         }
     }
 
@@ -594,6 +667,13 @@ public final class KvNode implements NodeLogic {
             }
         }
         if (!mixed && owner.equals(ctx.self())) {
+            for (byte[] k : keys) {
+                if (handedOverCovers(Hashing.position(k))) {
+                    // the new holder has everything and may already serve it: the switch is in flight
+                    s.reply(RespValue.error("TRYAGAIN the range of this key is switching to a new holder"));
+                    return;
+                }
+            }
             local(s, name, args);
             return;
         }
@@ -771,7 +851,10 @@ public final class KvNode implements NodeLogic {
      * local store's next flush (DESIGN §6), plus the new holder of any key whose range is moving.
      */
     private void write(Session s, List<byte[]> keys, List<byte[]> values, RespValue ok) {
-        Ack ack = new Ack(s.defer(), ok);
+        Session.PendingReply slot = s.defer();
+        // acknowledge only while the lease still holds: past it, the range may be someone else's
+        Ack ack = new Ack(v -> slot.complete(v == ok && !hasLease()
+                ? RespValue.error("TRYAGAIN " + ctx.self() + " lost its lease before the write was confirmed") : v), ok);
         for (int i = 0; i < keys.size(); i++) {
             byte[] key = keys.get(i);
             Version v = nextVersion();
@@ -810,9 +893,12 @@ public final class KvNode implements NodeLogic {
         return true;
     }
 
-    /** A Lamport clock at least {@code ringVersion << 32}: writes under a newer ring win (see class doc). */
+    /**
+     * A Lamport clock at least {@code ringVersion << 40}: writes under a newer ring win (see class doc).
+     * 2^40 writes per ring version (127 days at 100,000 writes/s) and 2^23 ring versions fit.
+     */
     private Version nextVersion() {
-        long floor = (ring == null ? 0 : ring.version()) << 32;
+        long floor = (ring == null ? 0 : ring.version()) << 40;
         seq = Math.max(seq + 1, floor);
         return new Version(term, seq);
     }

@@ -21,6 +21,7 @@ final class TransferOut {
     private static final Logger LOG = LoggerFactory.getLogger(TransferOut.class);
     static final long STALL_MILLIS = 10_000;
     static final long RESEND_MILLIS = 1_000;
+    static final long CHUNK_BYTES = 1 << 20;
 
     final long planId;
     final int xfer;
@@ -43,6 +44,8 @@ final class TransferOut {
     private final java.util.Set<Integer> acked = new java.util.HashSet<>();
     /** Sent and not yet acknowledged, by chunk number, to send again if the answer does not come. */
     private final java.util.Map<Integer, byte[][]> inFlight = new java.util.TreeMap<>();
+    /** Writes to the range forwarded to the target and not yet acknowledged, by forward id. */
+    private final java.util.Map<Long, byte[][]> forwards = new java.util.TreeMap<>();
 
     /** What the owner of a transfer hears. */
     interface Listener {
@@ -92,13 +95,18 @@ final class TransferOut {
         while (!endSent && unacked < window && !finished) {
             List<StoredEntry> scanned = store.scan(range, cursor, chunkEntries, true);
             List<StoredEntry> batch = new ArrayList<>(scanned.size());
+            long bytes = 0;
+            boolean cut = false;
             for (StoredEntry e : scanned) {
+                if (bytes >= CHUNK_BYTES) {
+                    cut = true; // large values: a chunk stays around a megabyte, whatever the entry count
+                    break;
+                }
+                cursor = e;
                 if (!skip.test(e)) {
                     batch.add(e);
+                    bytes += e.key().length + (e.value() == null ? 0 : e.value().length);
                 }
-            }
-            if (!scanned.isEmpty()) {
-                cursor = scanned.get(scanned.size() - 1);
             }
             if (!batch.isEmpty()) {
                 List<Object> parts = new ArrayList<>(4 + batch.size() * 5);
@@ -119,7 +127,7 @@ final class TransferOut {
                 unacked++;
                 entriesSent += batch.size();
             }
-            if (scanned.size() < chunkEntries) {
+            if (!cut && scanned.size() < chunkEntries) {
                 int endChunk = nextChunk++;
                 byte[][] endMsg = Msg.of(Msg.XFER_END, planId, xfer, endChunk, entriesSent);
                 inFlight.put(endChunk, endMsg);
@@ -137,12 +145,7 @@ final class TransferOut {
         inFlight.remove(chunk);
         unacked--;
         lastAckAt = ctx.now();
-        if (endSent && acked.size() == nextChunk) {
-            // every chunk, not just the last, is durable on the target: a lost one would stall instead
-            finished = true;
-            stallCheck.cancel();
-            LOG.info("{} plan {} transfer {}: {} entries now held by {}", ctx.self(), planId, xfer, entriesSent, target);
-            listener.done(this);
+        if (finishIfComplete()) {
             return;
         }
         if (chunk % window == 0) {
@@ -150,6 +153,34 @@ final class TransferOut {
         }
         // give client commands a turn between chunks
         ctx.schedule(0, this::pump);
+    }
+
+    /** Sends a write to the range on to the target; it counts towards the transfer until acknowledged. */
+    void forward(long id, byte[][] message) {
+        forwards.put(id, message);
+        ctx.send(target, message);
+    }
+
+    void forwardAcked(long id) {
+        if (forwards.remove(id) != null && !finished) {
+            lastAckAt = ctx.now();
+            finishIfComplete();
+        }
+    }
+
+    /**
+     * Done only when every chunk, not just the last, and every forwarded write is durable on the target:
+     * a lost one is resent, and a transfer that still misses one cannot report done.
+     */
+    private boolean finishIfComplete() {
+        if (endSent && acked.size() == nextChunk && forwards.isEmpty()) {
+            finished = true;
+            stallCheck.cancel();
+            LOG.info("{} plan {} transfer {}: {} entries now held by {}", ctx.self(), planId, xfer, entriesSent, target);
+            listener.done(this);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -162,9 +193,13 @@ final class TransferOut {
             if (finished) {
                 return;
             }
-            if (!inFlight.isEmpty() && ctx.now() - lastAckAt >= RESEND_MILLIS) {
-                LOG.debug("{} plan {} transfer {}: resending {} chunks to {}", ctx.self(), planId, xfer, inFlight.size(), target);
+            if ((!inFlight.isEmpty() || !forwards.isEmpty()) && ctx.now() - lastAckAt >= RESEND_MILLIS) {
+                LOG.debug("{} plan {} transfer {}: resending {} chunks and {} writes to {}", ctx.self(), planId, xfer,
+                        inFlight.size(), forwards.size(), target);
                 for (byte[][] m : inFlight.values()) {
+                    ctx.send(target, m);
+                }
+                for (byte[][] m : forwards.values()) {
                     ctx.send(target, m);
                 }
             }

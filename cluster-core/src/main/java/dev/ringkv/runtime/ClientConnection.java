@@ -8,6 +8,7 @@ import dev.ringkv.wire.CommandDecoder;
 import dev.ringkv.wire.OutBuffer;
 import dev.ringkv.wire.ProtocolException;
 import dev.ringkv.wire.RespValue;
+import dev.ringkv.wire.WireLimits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -32,7 +33,8 @@ final class ClientConnection implements Session, EventLoop.Handler {
     private final long id;
     private final SocketChannel ch;
     private final SelectionKey key;
-    private final CommandDecoder decoder;
+    private static final WireLimits PEER_LIMITS = new WireLimits(1 << 30, 16 * 1024 * 1024, 64 * 1024);
+    private CommandDecoder decoder;
     private final SessionState state = new SessionState();
     private final OutBuffer out = new OutBuffer(OUT_INITIAL);
     private final ReplyQueue replies = new ReplyQueue(v -> {
@@ -157,6 +159,8 @@ final class ClientConnection implements Session, EventLoop.Handler {
                 return;
             }
             state.peerId(new String(cmd[1], StandardCharsets.UTF_8));
+            // peers carry whole replies and chunks of large values: a client's per-value limit is too small
+            decoder = new CommandDecoder(PEER_LIMITS);
             LOG.debug("{} connection {} identified as peer {}", node.self(), id, state.peerId());
             return;
         }

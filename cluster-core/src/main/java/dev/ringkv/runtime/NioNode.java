@@ -174,8 +174,12 @@ public final class NioNode implements NodeContext, AutoCloseable {
             try {
                 link.open();
             } catch (IOException | RuntimeException e) {
-                LOG.debug("{} cannot reach {}: {}", self, peer, e.toString());
-                loop.runSoon(() -> peerUnreachable(peer));
+                if (e instanceof java.net.ConnectException) {
+                    loop.runSoon(() -> peerUnreachable(peer)); // refused at once: nobody listens there
+                } else {
+                    // a local failure (out of descriptors, no route): not evidence that the peer is dead
+                    LOG.warn("{} cannot open a connection to {}: {}", self, peer, e.toString());
+                }
                 return;
             }
             links.put(peer, link);

@@ -88,10 +88,18 @@ final class PeerLink implements EventLoop.Handler {
 
     @Override
     public void onFailure(Exception e) {
-        fail(e.toString());
+        if (connected || e instanceof java.net.ConnectException) {
+            fail(e.toString());
+        } else {
+            // a local failure (no route, no descriptors): says nothing about the peer's process
+            close(e.toString());
+        }
     }
 
-    /** The link broke (refused, reset, closed by the peer): tell the logic, which may probe at once. */
+    /**
+     * The link broke — reset or closed by the peer, or the connection refused — which is evidence about
+     * the peer's process: tell the logic, which may probe at once.
+     */
     private void fail(String why) {
         if (!closed) {
             close(why);

@@ -1,0 +1,99 @@
+package dev.ringkv.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringkv.monitor.ClusterStatus;
+import dev.ringkv.ring.Ring;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.sim.Outcome;
+import dev.ringkv.sim.SimClient;
+import dev.ringkv.wire.RespValue;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Scenarios a review found by hand, pinned in the simulation so they stay fixed. */
+class ClusterRegressionTest {
+
+    private static Outcome call(SimCluster c, ServerAddress at, String... args) {
+        SimClient cl = c.clientOn(at);
+        Outcome o = cl.call(args);
+        c.sim.runUntil(() -> !o.isPending(), 10_000);
+        return o;
+    }
+
+    /**
+     * The ring switch: the new holder serves under the new ring while the old holder has not heard of it
+     * yet. The old holder must not acknowledge a write the new holder will then overrule.
+     */
+    @Test
+    void theOldHolderStopsAnsweringForAMovedRangeBeforeTheNewRingReachesIt() {
+        try (SimCluster c = ClusterSimulationTest.start(42, 2)) {
+            c.sim.runFor(1_000);
+            long v0 = c.ecs().ring().version();
+            ServerAddress target = c.addServer();
+            ServerAddress[] source = new ServerAddress[1];
+            assertTrue(c.sim.runUntil(() -> {
+                ClusterStatus.PlanStatus p = c.ecs().status().plan();
+                if (p != null && !p.transfers().isEmpty()) {
+                    source[0] = ServerAddress.parse(p.transfers().get(0).from());
+                }
+                return c.ecs().ring().version() > v0;
+            }, 10_000));
+            c.sim.network().cut(SimCluster.ECS, source[0]); // the new ring to the old holder is lost
+            Ring next = c.ecs().ring();
+            String key = null;
+            for (int i = 0; key == null; i++) {
+                if (next.coordinatorOf(("k" + i).getBytes(StandardCharsets.UTF_8)).equals(target)) {
+                    key = "k" + i;
+                }
+            }
+            c.sim.runUntil(() -> c.server(target).hasLease() && c.server(target).isServing(), 1_000);
+            Outcome b = call(c, target, "SET", key, "B");
+            assertEquals(RespValue.OK, b.reply());
+            Outcome a = call(c, source[0], "SET", key, "A"); // invoked after B was acknowledged
+            c.sim.network().heal(SimCluster.ECS, source[0]);
+            assertTrue(c.awaitSettled(10_000));
+            RespValue expected = RespValue.OK.equals(a.reply()) ? RespValue.bulk("A") : RespValue.bulk("B");
+            assertEquals(expected, call(c, source[0], "GET", key).reply(), "through the old holder");
+            assertEquals(expected, call(c, target, "GET", key).reply(), "through the new holder");
+        }
+    }
+
+    /** A server cut off for longer than the ECS keeps heartbeating DOWN servers still finds its way back. */
+    @Test
+    void aServerCutOffForElevenMinutesRejoins() {
+        try (SimCluster c = ClusterSimulationTest.start(8, 3)) {
+            ServerAddress v = c.upMembers().get(1);
+            assertEquals(RespValue.OK, call(c, v, "SET", "x", "1").reply());
+            c.sim.network().cut(v, SimCluster.ECS);
+            c.sim.runFor(11 * 60_000);
+            c.sim.network().heal(v, SimCluster.ECS);
+            assertTrue(c.awaitSettled(60_000), ClusterSimulationTest.describe(c));
+        }
+    }
+
+    /** Declared DOWN while cut off, then the ECS restarts before the cut heals: the server still rejoins. */
+    @Test
+    void aServerDeclaredDownRejoinsAfterTheEcsRestarts() {
+        try (SimCluster c = ClusterSimulationTest.start(7, 3)) {
+            ServerAddress v = c.upMembers().get(1);
+            String key = null;
+            for (int i = 0; key == null; i++) {
+                if (c.ecs().ring().coordinatorOf(("x" + i).getBytes(StandardCharsets.UTF_8)).equals(v)) {
+                    key = "x" + i;
+                }
+            }
+            assertEquals(RespValue.OK, call(c, v, "SET", key, "1").reply());
+            c.sim.network().cut(v, SimCluster.ECS);
+            assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(v), 2_000));
+            c.sim.runFor(50);
+            c.sim.crash(SimCluster.ECS);
+            c.sim.restart(SimCluster.ECS);
+            c.sim.runFor(200);
+            c.sim.network().heal(v, SimCluster.ECS);
+            assertTrue(c.awaitSettled(60_000), ClusterSimulationTest.describe(c));
+            assertEquals(RespValue.bulk("1"), call(c, c.upMembers().get(0), "GET", key).reply());
+        }
+    }
+}
