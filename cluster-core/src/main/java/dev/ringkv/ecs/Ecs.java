@@ -267,6 +267,7 @@ public final class Ecs implements NodeLogic {
             return;
         }
         switch (Msg.name(msg)) {
+            case Msg.RING_REQUEST -> ctx.send(Msg.addr(msg, 1), Msg.ring(ring));
             case Msg.JOIN -> request(new Request(Plan.Kind.JOIN, Msg.addr(msg, 1)));
             case Msg.LEAVE -> request(new Request(Plan.Kind.LEAVE, Msg.addr(msg, 1)));
             case Msg.HB_ACK -> heartbeatAck(msg);

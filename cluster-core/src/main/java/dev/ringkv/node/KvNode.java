@@ -48,6 +48,7 @@ public final class KvNode implements NodeLogic {
     private static final long JOIN_RETRY_MAX_MILLIS = 2_000;
     private static final long FWD_WRITE_TIMEOUT_MILLIS = 5_000;
     private static final long LEASE_WATCH_MILLIS = 2_000;
+    private static final long PRE_JOIN_MAX_MILLIS = 30_000;
     private static final byte[] NULL_WORD = "null".getBytes(StandardCharsets.US_ASCII);
 
     private final NodeContext ctx;
@@ -73,6 +74,9 @@ public final class KvNode implements NodeLogic {
     private long fwdSeq;
     private long startedAt;
     private long leaseUntil;
+    private boolean preJoin;
+    private int preJoinPending;
+    private long preJoinDeadline;
     /** Recently served forwards, by origin and id, so a duplicated message runs once. */
     private final Map<String, Boolean> seenForwards = new java.util.LinkedHashMap<>(1024, 0.75f, false) {
         @Override
@@ -115,7 +119,13 @@ public final class KvNode implements NodeLogic {
         } else {
             LOG.info("{} joining the cluster through {} ({} keys on disk, last version {})",
                     ctx.self(), ecs, store.keyCount(), high);
-            sendJoin();
+            if (store.scan(Range.full(Position.ZERO), null, 1, true).isEmpty()) {
+                sendJoin();
+            } else {
+                preJoin = true; // hand back what others now own before joining (see preJoinHandOff)
+                preJoinDeadline = ctx.now() + PRE_JOIN_MAX_MILLIS;
+                requestRing();
+            }
             watchLease();
         }
     }
@@ -212,6 +222,93 @@ public final class KvNode implements NodeLogic {
         });
     }
 
+    private void requestRing() {
+        if (!preJoin) {
+            return;
+        }
+        if (ctx.now() > preJoinDeadline) {
+            finishPreJoin("the hand-back took too long");
+            return;
+        }
+        ctx.send(ecs, Msg.of(Msg.RING_REQUEST, ctx.self()));
+        ctx.schedule(JOIN_RETRY_MAX_MILLIS, () -> {
+            if (preJoin && preJoinPending == 0) {
+                requestRing(); // the request or the answer was lost
+            }
+        });
+    }
+
+    /**
+     * A server that restarts with data first hands back what, in the ring it is about to join, others
+     * coordinate — keys it took writes for before it crashed, whose range has moved on since — and joins
+     * only then. So the new owners have those writes before anyone could read the range through them
+     * with the joiner in the ring. What is left over (the ring changed meanwhile) goes by the hand-off
+     * that follows every ring (see {@link #handOff()}).
+     */
+    private void preJoinHandOff(Ring current) {
+        Ring future;
+        try {
+            future = current.contains(ctx.self()) ? current : current.withMember(ctx.self());
+        } catch (IllegalArgumentException e) {
+            finishPreJoin(e.getMessage());
+            return;
+        }
+        for (ServerAddress m : future.members()) {
+            if (m.equals(ctx.self())) {
+                continue;
+            }
+            Range theirs = future.rangeOf(m);
+            if (store.scan(theirs, null, 1, true).isEmpty()) {
+                continue;
+            }
+            preJoinPending++;
+            long id = -(++handoffSeq);
+            TransferOut t = new TransferOut(ctx, new TransferOut.Listener() {
+                @Override
+                public void progress(long entriesSent) {
+                    // nobody to report to
+                }
+
+                @Override
+                public void done(TransferOut done) {
+                    outgoing.remove(done.key());
+                    store.drop(theirs);
+                    preJoinStep();
+                }
+
+                @Override
+                public void failed(String why) {
+                    outgoing.remove(TransferOut.key(id, 0));
+                    LOG.warn("{} could not hand {} back to {} before joining ({}); joining anyway", ctx.self(), theirs,
+                            m, why);
+                    preJoinStep();
+                }
+            }, id, 0, theirs, m, config.transferChunkEntries(), config.transferWindow(), e -> false);
+            outgoing.put(t.key(), t);
+            t.start();
+        }
+        if (preJoinPending == 0) {
+            finishPreJoin("nothing to hand back");
+        } else {
+            LOG.info("{} handing back {} ranges before joining ring version {}", ctx.self(), preJoinPending,
+                    current.version());
+        }
+    }
+
+    private void preJoinStep() {
+        if (--preJoinPending == 0) {
+            finishPreJoin("handed back");
+        }
+    }
+
+    private void finishPreJoin(String why) {
+        if (preJoin) {
+            preJoin = false;
+            LOG.info("{} joining now ({})", ctx.self(), why);
+            sendJoin();
+        }
+    }
+
     private void sendJoin() {
         if (isServing() || config.standalone()) {
             return;
@@ -251,9 +348,17 @@ public final class KvNode implements NodeLogic {
                     renewLease(Msg.num(msg, 2), Msg.num(msg, 3));
                 }
             }
-            case Msg.RING -> install(Msg.parseRing(msg));
+            case Msg.RING -> {
+                if (preJoin) {
+                    if (preJoinPending == 0) {
+                        preJoinHandOff(Msg.parseRing(msg));
+                    }
+                } else {
+                    install(Msg.parseRing(msg));
+                }
+            }
             case Msg.ECS_IS -> redirected(Msg.addr(msg, 1));
-            case Msg.JOIN -> redirectJoin(Msg.addr(msg, 1));
+            case Msg.JOIN, Msg.RING_REQUEST -> redirectJoin(Msg.addr(msg, 1));
             case Msg.LEFT -> left();
             case Msg.XFER -> startTransfer(from, msg);
             case Msg.XFER_ABORT -> abortTransfers(Msg.num(msg, 2));
@@ -306,7 +411,11 @@ public final class KvNode implements NodeLogic {
             LOG.info("{} {} is not the ECS; joining through {}", ctx.self(), ecs, realEcs);
             ecs = realEcs;
             joinBackoff = JOIN_RETRY_MIN_MILLIS;
-            sendJoin();
+            if (preJoin) {
+                requestRing();
+            } else {
+                sendJoin();
+            }
         }
     }
 

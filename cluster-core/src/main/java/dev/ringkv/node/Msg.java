@@ -13,7 +13,7 @@ import java.util.Locale;
  * the arguments; the protocol is in {@link KvNode} and {@code dev.ringkv.ecs.Ecs}.
  *
  * <pre>
- * server → ECS   JOIN addr · LEAVE addr · HB_ACK addr seq ringVersion keys bytes opsPerSec
+ * server → ECS   RING_REQUEST addr (before JOIN) · JOIN addr · LEAVE addr · HB_ACK addr seq ringVersion keys bytes opsPerSec
  *                XFER_DONE plan xfer · XFER_FAILED plan xfer reason · XFER_PROGRESS plan xfer entries
  * ECS → server   HB term seq ackedSeq ringVersion leaseMillis · RING term version member...
  *                LEASE term ackedSeq leaseMillis (at once, on each acknowledgement)
@@ -28,6 +28,7 @@ import java.util.Locale;
  */
 public final class Msg {
     public static final String JOIN = "JOIN";
+    public static final String RING_REQUEST = "RING_REQUEST";
     public static final String LEAVE = "LEAVE";
     public static final String LEFT = "LEFT";
     public static final String ECS_IS = "ECS_IS";

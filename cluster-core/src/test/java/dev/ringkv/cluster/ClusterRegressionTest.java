@@ -96,4 +96,42 @@ class ClusterRegressionTest {
             assertEquals(RespValue.bulk("1"), call(c, c.upMembers().get(0), "GET", key).reply());
         }
     }
+
+    /**
+     * A server that crashed comes back after its old range was split by a newcomer: the keys it wrote
+     * there must be readable through the newcomer from the moment the returning server is in the ring
+     * (it hands them back before it joins), not only once a later hand-off lands.
+     */
+    @Test
+    void aReturningServerHandsBackWhatMovedBeforeItJoins() {
+        try (SimCluster c = ClusterSimulationTest.start(3, 3)) {
+            ServerAddress s = new ServerAddress("127.0.0.1", 5101);
+            java.util.Map<String, String> onS = new java.util.TreeMap<>();
+            for (int i = 0; i < 300; i++) {
+                String k = "h" + i;
+                assertEquals(RespValue.OK, call(c, SimCluster.ECS, "SET", k, "v" + i).reply());
+                if (c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8)).equals(s)) {
+                    onS.put(k, "v" + i);
+                }
+            }
+            c.sim.crash(s);
+            assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(s), 2_000));
+            ServerAddress j = c.addServer(); // 127.0.0.1:5104 takes part of what s coordinated
+            c.members.remove(s);
+            assertTrue(c.awaitSettled(10_000));
+            c.members.add(s);
+            java.util.List<String> moved = new java.util.ArrayList<>();
+            for (String k : onS.keySet()) {
+                if (c.ecs().ring().withMember(s).coordinatorOf(k.getBytes(StandardCharsets.UTF_8)).equals(j)) {
+                    moved.add(k);
+                }
+            }
+            assertTrue(moved.size() > 5, "the scenario needs keys that moved to the newcomer: " + moved.size());
+            c.sim.restart(s);
+            assertTrue(c.sim.runUntil(() -> c.ecs().ring().contains(s), 10_000));
+            for (String k : moved) {
+                assertEquals(RespValue.bulk(onS.get(k)), call(c, j, "GET", k).reply(), k);
+            }
+        }
+    }
 }
