@@ -262,30 +262,13 @@ public final class KvNode implements NodeLogic {
                 continue;
             }
             preJoinPending++;
-            long id = -(++handoffSeq);
-            TransferOut t = new TransferOut(ctx, new TransferOut.Listener() {
-                @Override
-                public void progress(long entriesSent) {
-                    // nobody to report to
-                }
-
-                @Override
-                public void done(TransferOut done) {
-                    outgoing.remove(done.key());
-                    store.drop(theirs);
-                    preJoinStep();
-                }
-
-                @Override
-                public void failed(String why) {
-                    outgoing.remove(TransferOut.key(id, 0));
-                    LOG.warn("{} could not hand {} back to {} before joining ({}); joining anyway", ctx.self(), theirs,
-                            m, why);
-                    preJoinStep();
-                }
-            }, id, 0, theirs, m, config.transferChunkEntries(), config.transferWindow(), e -> false);
-            outgoing.put(t.key(), t);
-            t.start();
+            startHandOff(theirs, m, e -> false, () -> {
+                store.drop(theirs);
+                preJoinStep();
+            }, why -> {
+                LOG.warn("{} could not hand {} back to {} before joining ({}); joining anyway", ctx.self(), theirs, m, why);
+                preJoinStep();
+            });
         }
         if (preJoinPending == 0) {
             finishPreJoin("nothing to hand back");
@@ -488,38 +471,51 @@ public final class KvNode implements NodeLogic {
             if (store.scan(theirs, null, 1, true).isEmpty()) {
                 continue;
             }
-            java.util.function.Predicate<StoredEntry> alreadyThere = e -> delivered.stream()
-                    .anyMatch(t -> t.target.equals(m) && t.range.contains(e.position()));
-            long id = -(++handoffSeq);
             long version = ring.version();
-            TransferOut t = new TransferOut(ctx, new TransferOut.Listener() {
-                @Override
-                public void progress(long entriesSent) {
-                    // a hand-off is the node's own business: nobody to report to
-                }
-
-                @Override
-                public void done(TransferOut done) {
-                    outgoing.remove(done.key());
-                    if (ring.version() == version) {
-                        store.drop(theirs);
-                    }
-                }
-
-                @Override
-                public void failed(String why) {
-                    outgoing.remove(TransferOut.key(id, 0));
-                    LOG.warn("{} hand-off of {} to {} failed ({}); trying again", ctx.self(), theirs, m, why);
-                    ctx.schedule(1_000, () -> {
-                        if (ring.version() == version && isServing()) {
-                            handOff();
+            startHandOff(theirs, m, e -> delivered.stream()
+                    .anyMatch(t -> t.target.equals(m) && t.range.contains(e.position())), () -> {
+                        if (ring.version() == version) {
+                            store.drop(theirs);
                         }
+                    }, why -> {
+                        LOG.warn("{} hand-off of {} to {} failed ({}); trying again", ctx.self(), theirs, m, why);
+                        ctx.schedule(1_000, () -> {
+                            if (ring.version() == version && isServing()) {
+                                handOff();
+                            }
+                        });
                     });
-                }
-            }, id, 0, theirs, m, config.transferChunkEntries(), config.transferWindow(), alreadyThere);
-            outgoing.put(t.key(), t);
-            t.start();
         }
+    }
+
+    /**
+     * Streams what this node holds in {@code theirs} (less what {@code skip} says is already there) to
+     * {@code owner}, its coordinator, as an acknowledged transfer of its own — nobody else is told. The
+     * transfer leaves {@link #outgoing} when it ends, before {@code done} or {@code failed} runs.
+     */
+    private void startHandOff(Range theirs, ServerAddress owner, java.util.function.Predicate<StoredEntry> skip,
+                              Runnable done, java.util.function.Consumer<String> failed) {
+        long id = -(++handoffSeq);
+        TransferOut t = new TransferOut(ctx, new TransferOut.Listener() {
+            @Override
+            public void progress(long entriesSent) {
+                // a hand-off is the node's own business: nobody to report to
+            }
+
+            @Override
+            public void done(TransferOut finished) {
+                outgoing.remove(finished.key());
+                done.run();
+            }
+
+            @Override
+            public void failed(String why) {
+                outgoing.remove(TransferOut.key(id, 0));
+                failed.accept(why);
+            }
+        }, id, 0, theirs, owner, config.transferChunkEntries(), config.transferWindow(), skip);
+        outgoing.put(t.key(), t);
+        t.start();
     }
 
     private void left() {
