@@ -50,8 +50,17 @@ public final class Ecs implements NodeLogic {
     private final Deque<Request> queue = new ArrayDeque<>();
     private final ClusterEvents events;
     private Ring ring;
+    /**
+     * The newest ring in which every holder of every range has all its data: the ring before a crash until
+     * the re-replication that follows it is done. Re-replication sends what {@code settled} held to the
+     * holders the published ring added (DESIGN §6).
+     */
+    private Ring settled;
     private long term;
     private Plan plan;
+    /** The re-replication (or anti-entropy repair) in progress, if any. */
+    private Plan repair;
+    private final AntiEntropy antiEntropy;
     private long planSeq;
     private long hbSeq;
     private long lastCheckAt;
@@ -72,6 +81,7 @@ public final class Ecs implements NodeLogic {
         this.config = config;
         this.forwarder = new Forwarder(ctx);
         this.events = new ClusterEvents(ctx);
+        this.antiEntropy = new AntiEntropy(this, ctx);
     }
 
     @Override
@@ -84,9 +94,40 @@ public final class Ecs implements NodeLogic {
             members.put(m, new Member(m, MemberState.UP, now));
         }
         LOG.info("{} ECS in term {} with ring version {} ({} servers)", ctx.self(), term, ring.version(), ring.size());
-        events.add("ecs", "ECS " + ctx.self() + " started in term " + term + ", ring version " + ring.version());
+        events.add("ecs", "ECS " + ctx.self() + " started in term " + term + ", ring version " + ring.version()
+                + ", " + config.replicas() + " replicas");
         tick();
         check();
+        if (!settled.equals(ring)) {
+            startRepair(); // the previous ECS process did not see the re-replication through
+        }
+        antiEntropy.start(config.antiEntropyMillis());
+    }
+
+    /** Copies per key in the published ring. */
+    public int replicationFactor() {
+        return Msg.effectiveReplicas(ring, config.replicas());
+    }
+
+    EcsConfig config() {
+        return config;
+    }
+
+    Plan repair() {
+        return repair;
+    }
+
+    AntiEntropy antiEntropy() {
+        return antiEntropy;
+    }
+
+    /** True while nothing moves: no plan, no re-replication, every range fully replicated. */
+    boolean quiet() {
+        return plan == null && repair == null && settled.equals(ring);
+    }
+
+    private byte[][] ringMessage() {
+        return Msg.ring(ring, config.replicas());
     }
 
     public Ring ring() {
@@ -115,31 +156,47 @@ public final class Ecs implements NodeLogic {
         return plan;
     }
 
+    Ring settled() {
+        return settled;
+    }
+
     ServerAddress self() {
         return ctx.self();
     }
 
     // ---- persistence ---------------------------------------------------------------------------------
 
+    /** {@code term version member... [| settledVersion member...]}. */
     private void loadState() {
         StoredEntry e = ctx.storage().get(STATE_KEY);
         term = 1;
         ring = new Ring(0, term, List.of());
+        settled = ring;
         if (e != null && e.value() != null) {
-            String[] parts = new String(e.value(), StandardCharsets.UTF_8).trim().split(" ");
+            String[] halves = new String(e.value(), StandardCharsets.UTF_8).trim().split(" \\| ");
+            String[] parts = halves[0].split(" ");
             term = Long.parseLong(parts[0]);
-            List<ServerAddress> ms = new ArrayList<>();
-            for (int i = 2; i < parts.length; i++) {
-                ms.add(ServerAddress.parse(parts[i]));
-            }
-            ring = new Ring(Long.parseLong(parts[1]), term, ms);
+            ring = parseRing(parts, 1);
+            settled = halves.length > 1 ? parseRing(halves[1].split(" "), 0) : ring;
             seq = e.version().seq();
         }
+    }
+
+    private Ring parseRing(String[] parts, int at) {
+        List<ServerAddress> ms = new ArrayList<>();
+        for (int i = at + 1; i < parts.length; i++) {
+            ms.add(ServerAddress.parse(parts[i]));
+        }
+        return new Ring(Long.parseLong(parts[at]), term, ms);
     }
 
     private void saveState() {
         StringBuilder b = new StringBuilder().append(term).append(' ').append(ring.version());
         for (ServerAddress m : ring.members()) {
+            b.append(' ').append(m);
+        }
+        b.append(" | ").append(settled.version());
+        for (ServerAddress m : settled.members()) {
             b.append(' ').append(m);
         }
         ctx.storage().apply(STATE_KEY, b.toString().getBytes(StandardCharsets.UTF_8), new Version(term, ++seq));
@@ -209,6 +266,13 @@ public final class Ecs implements NodeLogic {
             abortPlan("no progress for " + (now - p.lastProgress) + " ms");
             requeue(p);
             startNextPlan();
+        } else if (plan != null && plan.switchAt != null && hbSeq % 2 == 0) {
+            sendSwitch(); // the SWITCH or its acknowledgement may have been lost
+        }
+        if (repair != null && now - repair.lastProgress > config.planTimeoutMillis()) {
+            LOG.warn("{} re-replication {} made no progress for {} ms; planning it again", ctx.self(), repair.id,
+                    now - repair.lastProgress);
+            startRepair();
         }
         ctx.schedule(interval, this::check);
     }
@@ -243,11 +307,104 @@ public final class Ecs implements NodeLogic {
         }
         if (ring.contains(m.address)) {
             publish(ring.withoutMember(m.address), "removed " + m.address + " (" + why + ")");
+            startRepair();
+        } else if (repair != null && repair.involves(m.address)) {
+            startRepair();
         }
         if (aborted != null && !aborted.subject.equals(m.address)) {
             requeue(aborted);
         }
         startNextPlan();
+    }
+
+    // ---- re-replication (DESIGN §6) ------------------------------------------------------------------
+
+    /**
+     * Sends every holder the published ring added since {@link #settled} what it lacks, from a holder
+     * that survived (the successor of a crashed server already holds its ranges and coordinates them at
+     * once; this restores the missing copies). Replaces any re-replication in progress.
+     */
+    private void startRepair() {
+        abortRepair();
+        if (settled.equals(ring)) {
+            return;
+        }
+        List<Transfer> all = Placement.diff(settled, ring, config.replicas());
+        List<Transfer> transfers = new ArrayList<>();
+        for (Transfer t : all) {
+            Member source = members.get(t.from());
+            if (!ring.contains(t.from()) || source == null || source.state == MemberState.DOWN) {
+                LOG.error("{} no surviving copy of {}: every holder of it is down; its keys are lost until one returns",
+                        ctx.self(), t.range());
+                events.add("repair", "no surviving copy of " + t.range() + " (every holder is down)");
+                continue;
+            }
+            transfers.add(t);
+        }
+        if (transfers.isEmpty()) {
+            markSettled("nothing to copy");
+            return;
+        }
+        repair = new Plan(++planSeq, Plan.Kind.REPAIR, ctx.self(), ring, transfers, ctx.now());
+        LOG.info("{} re-replication {}: {} transfers for ring version {}", ctx.self(), repair.id, transfers.size(),
+                ring.version());
+        events.add("repair", "re-replication " + repair.id + " for ring version " + ring.version() + ": "
+                + transfers.size() + " transfer" + (transfers.size() == 1 ? "" : "s"));
+        sendTransfers(repair, Msg.MODE_REPAIR, ring.version());
+    }
+
+    /** Repairs a range whose holders disagree: each holder sends it to every other; versions decide. */
+    void repairRange(dev.ringkv.ring.Range r, List<ServerAddress> holders) {
+        if (!quiet()) {
+            return;
+        }
+        List<Transfer> transfers = new ArrayList<>();
+        for (ServerAddress from : holders) {
+            for (ServerAddress to : holders) {
+                if (!from.equals(to)) {
+                    transfers.add(new Transfer(r, from, to));
+                }
+            }
+        }
+        repair = new Plan(++planSeq, Plan.Kind.REPAIR, ctx.self(), ring, transfers, ctx.now());
+        LOG.warn("{} the holders of {} disagree; repair {} exchanges it among {}", ctx.self(), r, repair.id, holders);
+        events.add("repair", "holders of " + r + " disagree: exchanging it among " + holders + " (repair " + repair.id + ")");
+        sendTransfers(repair, Msg.MODE_REPAIR, ring.version());
+    }
+
+    private void sendTransfers(Plan p, String mode, long base) {
+        for (int i = 0; i < p.transfers.size(); i++) {
+            sendTransfer(p, i, mode, base);
+        }
+    }
+
+    private void sendTransfer(Plan p, int i, String mode, long base) {
+        Transfer t = p.transfers.get(i);
+        ctx.send(t.from(), Msg.of(Msg.XFER, term, p.id, i, t.range().from().hex(), t.range().to().hex(), t.to(),
+                mode, base));
+    }
+
+    private void abortRepair() {
+        if (repair != null) {
+            Plan r = repair;
+            repair = null;
+            aborted.put(r.id, Boolean.TRUE);
+            for (Transfer t : r.transfers) {
+                ctx.send(t.from(), Msg.of(Msg.XFER_ABORT, term, r.id));
+            }
+        }
+    }
+
+    private void markSettled(String why) {
+        boolean changed = !settled.equals(ring);
+        settled = ring;
+        saveState();
+        if (changed) {
+            LOG.info("{} every range of ring version {} has its {} copies ({})", ctx.self(), ring.version(),
+                    replicationFactor(), why);
+            events.add("repair", "replication restored: every range of ring version " + ring.version() + " has "
+                    + replicationFactor() + " copies");
+        }
     }
 
     private void setState(Member m, MemberState s, String why) {
@@ -267,13 +424,17 @@ public final class Ecs implements NodeLogic {
             return;
         }
         switch (Msg.name(msg)) {
-            case Msg.RING_REQUEST -> ctx.send(Msg.addr(msg, 1), Msg.ring(ring));
+            case Msg.RING_REQUEST -> ctx.send(Msg.addr(msg, 1), ringMessage());
             case Msg.JOIN -> request(new Request(Plan.Kind.JOIN, Msg.addr(msg, 1)));
             case Msg.LEAVE -> request(new Request(Plan.Kind.LEAVE, Msg.addr(msg, 1)));
             case Msg.HB_ACK -> heartbeatAck(msg);
             case Msg.XFER_DONE -> transferDone(from, Msg.num(msg, 1), (int) Msg.num(msg, 2));
-            case Msg.XFER_PROGRESS -> transferProgress(Msg.num(msg, 1), (int) Msg.num(msg, 2), Msg.num(msg, 3));
+            case Msg.XFER_PROGRESS -> transferProgress(Msg.num(msg, 1), (int) Msg.num(msg, 2), Msg.num(msg, 3),
+                    msg.length > 4 ? Msg.num(msg, 4) : -1);
             case Msg.XFER_FAILED -> transferFailed(Msg.num(msg, 1), (int) Msg.num(msg, 2), Msg.str(msg, 3));
+            case Msg.SWITCH_ACK -> switchAcked(Msg.num(msg, 1));
+            case Msg.UNANSWERED -> unanswered(Msg.addr(msg, 1), Msg.addr(msg, 2));
+            case Msg.DIGEST_REPLY -> antiEntropy.reply(msg);
             default -> LOG.debug("{} ignoring {} from {}", ctx.self(), Msg.name(msg), from);
         }
     }
@@ -283,7 +444,7 @@ public final class Ecs implements NodeLogic {
         Member m = members.get(a);
         if (m == null || m.state == MemberState.DOWN) {
             // declared dead but alive (it was paused or cut off): show it the ring without it, it rejoins
-            ctx.send(a, Msg.ring(ring));
+            ctx.send(a, ringMessage());
             return;
         }
         long seqAcked = Msg.num(msg, 2);
@@ -308,7 +469,7 @@ public final class Ecs implements NodeLogic {
             setState(m, MemberState.UP, "answering again");
         }
         if (m.ringVersionSeen < ring.version() && ring.contains(a)) {
-            ctx.send(a, Msg.ring(ring)); // it missed a publication
+            ctx.send(a, ringMessage()); // it missed a publication
         }
     }
 
@@ -318,7 +479,7 @@ public final class Ecs implements NodeLogic {
             if (ring.contains(r.subject) && m != null && m.state != MemberState.DOWN) {
                 // a member that restarted before anyone noticed: it only needs the ring again
                 m.lastAck = ctx.now();
-                ctx.send(r.subject, Msg.ring(ring));
+                ctx.send(r.subject, ringMessage());
                 return;
             }
             if (m == null || m.state == MemberState.DOWN) {
@@ -348,7 +509,23 @@ public final class Ecs implements NodeLogic {
 
     // ---- plans --------------------------------------------------------------------------------------
 
+    /**
+     * A server reports that a replica did not confirm its writes: probe it at once (no lease in a probe)
+     * rather than wait for the heartbeat timeout; if it is really gone, the probe's failure says so.
+     */
+    private void unanswered(ServerAddress reporter, ServerAddress peer) {
+        Member m = members.get(peer);
+        if (m == null || m.state == MemberState.DOWN) {
+            return;
+        }
+        events.add("member", reporter + " reports " + peer + " is not confirming replicated writes");
+        ctx.send(peer, Msg.of(Msg.HB, term, ++hbSeq, 0, ring.version(), 0));
+    }
+
     private void startNextPlan() {
+        if (repair != null || !settled.equals(ring)) {
+            return; // a change waits until every range has all its copies again
+        }
         while (plan == null && !queue.isEmpty()) {
             Request r = queue.poll();
             Member m = members.get(r.subject);
@@ -377,30 +554,55 @@ public final class Ecs implements NodeLogic {
                 target = ring.withoutMember(r.subject);
                 setState(m, MemberState.LEAVING, "streaming its ranges away");
             }
-            List<Transfer> transfers = Placement.diff(ring, target, 1);
+            List<Transfer> transfers = Placement.diff(ring, target, config.replicas());
             plan = new Plan(++planSeq, r.kind, r.subject, target, transfers, ctx.now());
             LOG.info("{} plan {}: {} {} -> ring version {}, {} transfers", ctx.self(), plan.id,
                     r.kind.name().toLowerCase(Locale.ROOT), r.subject, target.version(), transfers.size());
             events.add("plan", "plan " + plan.id + ": " + r.kind.name().toLowerCase(Locale.ROOT) + " " + r.subject
                     + ", " + transfers.size() + " transfer" + (transfers.size() == 1 ? "" : "s"));
-            for (int i = 0; i < transfers.size(); i++) {
-                Transfer t = transfers.get(i);
-                ctx.send(t.from(), Msg.of(Msg.XFER, term, plan.id, i, t.range().from().hex(), t.range().to().hex(), t.to()));
-            }
+            sendTransfers(plan, Msg.MODE_PLAN, ring.version());
             if (plan.complete()) {
-                finishPlan();
+                switchOver();
             }
         }
     }
 
-    private void transferProgress(long planId, int xfer, long entries) {
-        if (plan != null && plan.id == planId && xfer < plan.transfers.size()) {
-            plan.entriesSent[xfer] = entries;
-            plan.lastProgress = ctx.now();
+    private Plan planOrRepair(long id) {
+        if (plan != null && plan.id == id) {
+            return plan;
+        }
+        return repair != null && repair.id == id ? repair : null;
+    }
+
+    private void transferProgress(long planId, int xfer, long entries, long total) {
+        Plan p = planOrRepair(planId);
+        if (p != null && xfer < p.transfers.size()) {
+            p.entriesSent[xfer] = Math.max(p.entriesSent[xfer], entries);
+            if (total >= 0) {
+                p.entriesTotal[xfer] = total;
+            }
+            p.lastProgress = ctx.now();
         }
     }
 
     private void transferDone(ServerAddress from, long planId, int xfer) {
+        if (repair != null && repair.id == planId && xfer < repair.transfers.size()) {
+            repair.done[xfer] = true;
+            repair.entriesSent[xfer] = Math.max(repair.entriesSent[xfer], Math.max(0, repair.entriesTotal[xfer]));
+            repair.lastProgress = ctx.now();
+            if (repair.complete()) {
+                Plan r = repair;
+                repair = null;
+                if (!settled.equals(ring)) {
+                    markSettled("re-replication " + r.id + " done");
+                } else {
+                    antiEntropy.repaired(); // an anti-entropy repair: the ring was settled already
+                    events.add("repair", "repair " + r.id + " done: the holders agree again");
+                }
+                startNextPlan();
+            }
+            return;
+        }
         if (plan == null || plan.id != planId || xfer >= plan.transfers.size()) {
             if (aborted.containsKey(planId)) {
                 ctx.send(from, Msg.of(Msg.XFER_ABORT, term, planId)); // it missed the abort: let go again
@@ -412,11 +614,52 @@ public final class Ecs implements NodeLogic {
         Transfer t = plan.transfers.get(xfer);
         events.add("transfer", "plan " + planId + " transfer " + xfer + " done: " + t.range() + " " + t.from() + " -> " + t.to());
         if (plan.complete()) {
+            switchOver();
+        }
+    }
+
+    /**
+     * Every transfer of the plan is done. If the change gives part of a server's range to another
+     * coordinator (the joiner's new range, the leaver's whole range), that server first stops answering for
+     * it ({@code SWITCH}); once it confirms, the new ring goes out. So two servers never both coordinate a
+     * key, even for the moment the ring takes to reach everyone.
+     */
+    private void switchOver() {
+        if (plan.kind == Plan.Kind.JOIN && !ring.isEmpty()) {
+            plan.switchAt = ring.coordinatorOf(plan.subject.position());
+            plan.switchRange = plan.target.rangeOf(plan.subject);
+        } else if (plan.kind == Plan.Kind.LEAVE && !plan.target.isEmpty()) {
+            plan.switchAt = plan.subject;
+            plan.switchRange = ring.rangeOf(plan.subject);
+        } else {
+            finishPlan();
+            return;
+        }
+        sendSwitch();
+    }
+
+    private void sendSwitch() {
+        ctx.send(plan.switchAt, Msg.of(Msg.SWITCH, term, plan.id, plan.switchRange.from().hex(),
+                plan.switchRange.to().hex()));
+    }
+
+    private void switchAcked(long planId) {
+        if (plan != null && plan.id == planId && plan.switchAt != null) {
             finishPlan();
         }
     }
 
     private void transferFailed(long planId, int xfer, String why) {
+        if (repair != null && repair.id == planId) {
+            long id = repair.id;
+            LOG.warn("{} re-replication {} transfer {} failed ({}); trying it again", ctx.self(), id, xfer, why);
+            ctx.schedule(config.heartbeatMillis() * 5, () -> {
+                if (repair != null && repair.id == id && !repair.done[xfer]) {
+                    sendTransfer(repair, xfer, Msg.MODE_REPAIR, repair.target.version());
+                }
+            });
+            return;
+        }
         if (plan == null || plan.id != planId) {
             return;
         }
@@ -433,6 +676,7 @@ public final class Ecs implements NodeLogic {
     private void finishPlan() {
         Plan p = plan;
         plan = null;
+        boolean wasSettled = settled.equals(ring);
         publish(p.target, p.kind.name().toLowerCase(Locale.ROOT) + " of " + p.subject + " (plan " + p.id + ")");
         Member m = members.get(p.subject);
         if (p.kind == Plan.Kind.JOIN) {
@@ -444,6 +688,9 @@ public final class Ecs implements NodeLogic {
             ctx.send(p.subject, Msg.of(Msg.LEFT, term));
             members.remove(p.subject);
             events.add("member", p.subject + " left");
+        }
+        if (wasSettled) {
+            markSettled("plan " + p.id + " copied everything");
         }
         startNextPlan();
     }
@@ -457,6 +704,9 @@ public final class Ecs implements NodeLogic {
         for (Transfer t : p.transfers) {
             ctx.send(t.from(), Msg.of(Msg.XFER_ABORT, term, p.id));
         }
+        if (p.switchAt != null) {
+            ctx.send(p.switchAt, Msg.of(Msg.XFER_ABORT, term, p.id)); // it goes on coordinating its range
+        }
         Member m = members.get(p.subject);
         if (p.kind == Plan.Kind.LEAVE && m != null && m.state == MemberState.LEAVING) {
             setState(m, MemberState.UP, "leave interrupted");
@@ -468,7 +718,7 @@ public final class Ecs implements NodeLogic {
         saveState();
         LOG.info("{} publishing ring version {} ({} servers): {}", ctx.self(), ring.version(), ring.size(), why);
         events.add("ring", "ring version " + ring.version() + ": " + why);
-        byte[][] msg = Msg.ring(ring);
+        byte[][] msg = ringMessage();
         for (Member m : members.values()) {
             if (m.state != MemberState.DOWN) {
                 ctx.send(m.address, msg);
@@ -488,7 +738,7 @@ public final class Ecs implements NodeLogic {
             case "KEYRANGE" -> s.reply(ring.isEmpty() ? RespValue.error("STOPPED no servers in the ring yet")
                     : RespValue.bulk(ring.keyrangeText()));
             case "KEYRANGE_READ" -> s.reply(ring.isEmpty() ? RespValue.error("STOPPED no servers in the ring yet")
-                    : RespValue.bulk(ring.keyrangeReadText(1)));
+                    : RespValue.bulk(ring.keyrangeReadText(replicationFactor())));
             case "DBSIZE" -> s.reply(RespValue.integer(members.values().stream()
                     .filter(m -> ring.contains(m.address)).mapToLong(m -> m.keys).sum()));
             case "INFO" -> s.reply(RespValue.bulk(info()));
@@ -512,14 +762,16 @@ public final class Ecs implements NodeLogic {
             case "STATUS" -> s.reply(RespValue.bulk(status().toJson()));
             case "WATCH" -> events.watch(s, this::status);
             case "ECS" -> s.reply(RespValue.bulk(ctx.self().toString()));
+            case "CHECK" -> antiEntropy.check(s.defer());
             default -> s.reply(RespValue.error("ERR unknown subcommand '" + Commands.text(args[1])
-                    + "'. Try RINGKV STATUS, RINGKV WATCH or RINGKV ECS."));
+                    + "'. Try RINGKV STATUS, RINGKV WATCH, RINGKV CHECK or RINGKV ECS."));
         }
     }
 
     private String info() {
         return "# Server\r\nredis_version:7.0.0\r\nringkv_version:" + Commands.VERSION + "\r\nringkv_role:ecs\r\n"
                 + "tcp_port:" + ctx.self().port() + "\r\n\r\n# Ring\r\nring_version:" + ring.version()
-                + "\r\nring_term:" + term + "\r\nring_members:" + ring.size() + "\r\n";
+                + "\r\nring_term:" + term + "\r\nring_members:" + ring.size() + "\r\nring_replicas:"
+                + replicationFactor() + "\r\n";
     }
 }

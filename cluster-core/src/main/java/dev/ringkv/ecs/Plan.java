@@ -10,7 +10,7 @@ import java.util.List;
  * finish before the ECS publishes that ring. ECS thread only.
  */
 final class Plan {
-    enum Kind { JOIN, LEAVE }
+    enum Kind { JOIN, LEAVE, REPAIR }
 
     final long id;
     final Kind kind;
@@ -19,7 +19,12 @@ final class Plan {
     final List<Transfer> transfers;
     final boolean[] done;
     final long[] entriesSent;
+    /** Entries in each transfer's range when its source started; -1 until reported. */
+    final long[] entriesTotal;
     long lastProgress;
+    /** Set once every transfer is done: the server that must stop coordinating before the ring is published. */
+    ServerAddress switchAt;
+    dev.ringkv.ring.Range switchRange;
 
     Plan(long id, Kind kind, ServerAddress subject, Ring target, List<Transfer> transfers, long now) {
         this.id = id;
@@ -29,6 +34,8 @@ final class Plan {
         this.transfers = transfers;
         this.done = new boolean[transfers.size()];
         this.entriesSent = new long[transfers.size()];
+        this.entriesTotal = new long[transfers.size()];
+        java.util.Arrays.fill(entriesTotal, -1);
         this.lastProgress = now;
     }
 
@@ -51,6 +58,17 @@ final class Plan {
             }
         }
         return false;
+    }
+
+    /** Entries not yet sent by unfinished transfers (those whose total is known). */
+    long entriesMissing() {
+        long n = 0;
+        for (int i = 0; i < done.length; i++) {
+            if (!done[i] && entriesTotal[i] >= 0) {
+                n += Math.max(0, entriesTotal[i] - entriesSent[i]);
+            }
+        }
+        return n;
     }
 
     long totalEntriesSent() {

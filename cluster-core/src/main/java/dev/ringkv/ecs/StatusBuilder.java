@@ -24,18 +24,23 @@ final class StatusBuilder {
                 out.add(member(ring, m.address, m, now));
             }
         }
-        Plan p = ecs.plan();
-        ClusterStatus.PlanStatus plan = null;
-        if (p != null) {
-            List<ClusterStatus.TransferStatus> ts = new ArrayList<>();
-            for (int i = 0; i < p.transfers.size(); i++) {
-                Transfer t = p.transfers.get(i);
-                ts.add(new ClusterStatus.TransferStatus(i, t.from().toString(), t.to().toString(),
-                        t.range().from().hex(), t.range().to().hex(), p.done[i], p.entriesSent[i]));
-            }
-            plan = new ClusterStatus.PlanStatus(p.id, p.kind.name(), p.subject.toString(), p.target.version(), ts);
+        Plan r = ecs.repair();
+        long missing = r != null ? r.entriesMissing() : 0;
+        return new ClusterStatus(ecs.self().toString(), ecs.term(), ring.version(), out, plan(ecs.plan()),
+                ecs.replicationFactor(), missing, plan(r), ecs.antiEntropy().status(now));
+    }
+
+    private static ClusterStatus.PlanStatus plan(Plan p) {
+        if (p == null) {
+            return null;
         }
-        return new ClusterStatus(ecs.self().toString(), ecs.term(), ring.version(), out, plan);
+        List<ClusterStatus.TransferStatus> ts = new ArrayList<>();
+        for (int i = 0; i < p.transfers.size(); i++) {
+            Transfer t = p.transfers.get(i);
+            ts.add(new ClusterStatus.TransferStatus(i, t.from().toString(), t.to().toString(),
+                    t.range().from().hex(), t.range().to().hex(), p.done[i], p.entriesSent[i], p.entriesTotal[i]));
+        }
+        return new ClusterStatus.PlanStatus(p.id, p.kind.name(), p.subject.toString(), p.target.version(), ts);
     }
 
     private static ClusterStatus.MemberStatus member(Ring ring, ServerAddress a, Member m, long now) {

@@ -13,8 +13,19 @@ import java.util.List;
  * @param ringVersion the published ring's version
  * @param members every server the ECS knows, in ring order first, then the rest
  * @param plan the membership change in progress, or null
+ * @param replicas copies per key in the published ring (the configured factor, capped by its size)
+ * @param underReplicatedKeys key copies still missing: what the re-replication in progress has left to send
+ *                            (0 when every range has all its copies)
+ * @param repair the re-replication in progress (kind {@code REPAIR}), or null
+ * @param antiEntropy the latest comparison of the replicas' digests, or null before the first
  */
-public record ClusterStatus(String ecs, long term, long ringVersion, List<MemberStatus> members, PlanStatus plan) {
+public record ClusterStatus(String ecs, long term, long ringVersion, List<MemberStatus> members, PlanStatus plan,
+                            int replicas, long underReplicatedKeys, PlanStatus repair, AntiEntropyStatus antiEntropy) {
+
+    /** A snapshot without replication details (one copy per key, nothing to repair). */
+    public ClusterStatus(String ecs, long term, long ringVersion, List<MemberStatus> members, PlanStatus plan) {
+        this(ecs, term, ringVersion, members, plan, 1, 0, null, null);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -29,9 +40,25 @@ public record ClusterStatus(String ecs, long term, long ringVersion, List<Member
                                long ringVersionSeen) {
     }
 
-    /** A range transfer of the plan in progress. */
+    /**
+     * A range transfer of the plan or re-replication in progress.
+     *
+     * @param entriesTotal entries in the range when the source started (-1 until it reports)
+     */
     public record TransferStatus(int index, String from, String to, String rangeFrom, String rangeTo, boolean done,
-                                 long entriesSent) {
+                                 long entriesSent, long entriesTotal) {
+    }
+
+    /**
+     * The latest anti-entropy check (DESIGN §6): every range's digest asked from each of its holders.
+     *
+     * @param ringVersion the ring it checked
+     * @param atMillisAgo how long ago it completed
+     * @param ranges ranges checked
+     * @param disagreeing ranges whose holders' digests differed
+     * @param repairs ranges repaired since the ECS started (after disagreeing twice in a row)
+     */
+    public record AntiEntropyStatus(long ringVersion, long atMillisAgo, int ranges, int disagreeing, long repairs) {
     }
 
     public record PlanStatus(long id, String kind, String subject, long targetRingVersion,

@@ -48,6 +48,8 @@ public final class Commands {
         add("COMMAND", -1);
         add("CONFIG", -2);
         add("RINGKV", -2);
+        add("READONLY", 1);
+        add("READWRITE", 1);
     }
 
     private void add(String name, int arity) {
@@ -113,6 +115,11 @@ public final class Commands {
             case "CLIENT" -> client(s, args);
             case "COMMAND" -> command(s, args);
             case "CONFIG" -> config(s, args, config);
+            case "READONLY", "READWRITE" -> {
+                // as in Redis Cluster: a READONLY connection may read keys a node holds as a replica
+                s.state().readOnly(name.equals("READONLY"));
+                s.reply(RespValue.OK);
+            }
             default -> s.reply(RespValue.error(unknownCommand(args)));
         }
     }

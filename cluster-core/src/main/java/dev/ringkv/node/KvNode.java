@@ -57,6 +57,9 @@ public final class KvNode implements NodeLogic {
     private final NodeStats stats = new NodeStats();
     private final Commands commands = new Commands();
     private final Forwarder forwarder;
+    private final Replication replication;
+    /** Ranges the ECS told us to stop coordinating (SWITCH): the new ring that gives them away is coming. */
+    private final List<Range> switched = new ArrayList<>();
     private final Map<String, TransferOut> outgoing = new TreeMap<>();
     /** Plan transfers this node finished since the last ring: their ranges are with their new owners. */
     private final List<TransferOut> handedOver = new ArrayList<>();
@@ -64,6 +67,9 @@ public final class KvNode implements NodeLogic {
     private final Map<Long, FwdWait> fwdWrites = new HashMap<>();
     private Supplier<Map<String, String>> runtimeInfo = Map::of;
     private Ring ring;
+    /** The cluster's replication factor, from the ECS's RING messages (1 standalone). */
+    private int replicas = 1;
+    private long lastRingRequestAt = Long.MIN_VALUE / 2;
     private ServerAddress ecs;
     private boolean joined;
     private long joinBackoff = JOIN_RETRY_MIN_MILLIS;
@@ -100,7 +106,9 @@ public final class KvNode implements NodeLogic {
         this.config = config;
         this.store = ctx.storage();
         this.forwarder = new Forwarder(ctx);
+        this.replication = new Replication(ctx);
         this.ecs = config.ecs();
+        replication.ecs(ecs);
     }
 
     @Override
@@ -142,6 +150,16 @@ public final class KvNode implements NodeLogic {
 
     public boolean isServing() {
         return joined && ring != null && ring.contains(ctx.self());
+    }
+
+    /** Copies each key has under the current ring: the configured factor, capped by the ring's size. */
+    public int replicationFactor() {
+        return ring == null ? 1 : Msg.effectiveReplicas(ring, replicas);
+    }
+
+    /** Writes waiting for their replicas' acknowledgements. */
+    public int replicationInFlight() {
+        return replication.inFlight();
     }
 
     public NodeStats stats() {
@@ -253,6 +271,11 @@ public final class KvNode implements NodeLogic {
             finishPreJoin(e.getMessage());
             return;
         }
+        if (Msg.effectiveReplicas(future, replicas) > 1) {
+            // every write this node acknowledged is on its replicas too: nothing exists only here
+            finishPreJoin("its replicas hold what it acknowledged");
+            return;
+        }
         for (ServerAddress m : future.members()) {
             if (m.equals(ctx.self())) {
                 continue;
@@ -262,7 +285,7 @@ public final class KvNode implements NodeLogic {
                 continue;
             }
             preJoinPending++;
-            startHandOff(theirs, m, e -> false, () -> {
+            startHandOff(theirs, m, current.version(), e -> false, () -> {
                 store.drop(theirs);
                 preJoinStep();
             }, why -> {
@@ -332,6 +355,7 @@ public final class KvNode implements NodeLogic {
                 }
             }
             case Msg.RING -> {
+                replicas = Msg.ringReplicas(msg);
                 if (preJoin) {
                     if (preJoinPending == 0) {
                         preJoinHandOff(Msg.parseRing(msg));
@@ -340,6 +364,11 @@ public final class KvNode implements NodeLogic {
                     install(Msg.parseRing(msg));
                 }
             }
+            case Msg.REPL -> receiveReplica(from, msg);
+            case Msg.REPL_ACK -> replication.onAck(from, Msg.num(msg, 1));
+            case Msg.REPL_NACK -> requestRingSoon();
+            case Msg.SWITCH -> switchOff(from, msg);
+            case Msg.DIGEST_REQ -> digest(from, msg);
             case Msg.ECS_IS -> redirected(Msg.addr(msg, 1));
             case Msg.JOIN, Msg.RING_REQUEST -> redirectJoin(Msg.addr(msg, 1));
             case Msg.LEFT -> left();
@@ -365,6 +394,7 @@ public final class KvNode implements NodeLogic {
         if (!from.equals(ecs)) {
             LOG.info("{} the ECS is now {} (was {})", ctx.self(), from, ecs);
             ecs = from;
+            replication.ecs(ecs);
             ackSentAt.clear();
         }
         long now = ctx.now();
@@ -393,6 +423,7 @@ public final class KvNode implements NodeLogic {
         if (!realEcs.equals(ecs)) {
             LOG.info("{} {} is not the ECS; joining through {}", ctx.self(), ecs, realEcs);
             ecs = realEcs;
+            replication.ecs(ecs);
             joinBackoff = JOIN_RETRY_MIN_MILLIS;
             if (preJoin) {
                 requestRing();
@@ -419,6 +450,7 @@ public final class KvNode implements NodeLogic {
         boolean wasMember = isServing();
         ring = next;
         term = Math.max(term, next.term());
+        switched.clear();
         // the ECS publishes only after every transfer of a plan is done, or after aborting it
         for (TransferOut t : outgoing.values()) {
             t.abort();
@@ -432,6 +464,7 @@ public final class KvNode implements NodeLogic {
             w.timeout.cancel();
             w.ack.fail(RespValue.error("TRYAGAIN the ring changed while the write was being copied"));
         }
+        replication.onRing(ring, replicationFactor());
         if (ring.contains(ctx.self())) {
             if (!wasMember) {
                 LOG.info("{} serving under ring version {} ({} servers), coordinating {}", ctx.self(), ring.version(),
@@ -439,7 +472,11 @@ public final class KvNode implements NodeLogic {
             }
             joined = true;
             joinBackoff = JOIN_RETRY_MIN_MILLIS;
-            handOff();
+            if (replicationFactor() > 1) {
+                dropWhatIsNotMine();
+            } else {
+                handOff();
+            }
         } else if (wasMember && onLeft != null) {
             // a ring without us while leaving: the hand-over is complete even if LEFT itself was lost
             left();
@@ -450,6 +487,19 @@ public final class KvNode implements NodeLogic {
             sendJoin();
         } else if (!wasMember) {
             joined = false;
+        }
+    }
+
+    /**
+     * With replicas, everything this node held outside its new holdings is held by the range's other
+     * replicas too (it was acknowledged only once they all had it), so it is simply forgotten (DESIGN §7:
+     * old holders drop what moved).
+     */
+    private void dropWhatIsNotMine() {
+        handedOver.clear();
+        Range mine = ring.replicaRangeOf(ctx.self(), replicationFactor());
+        if (!mine.isFull()) {
+            store.drop(new Range(mine.to(), mine.from()));
         }
     }
 
@@ -472,7 +522,7 @@ public final class KvNode implements NodeLogic {
                 continue;
             }
             long version = ring.version();
-            startHandOff(theirs, m, e -> delivered.stream()
+            startHandOff(theirs, m, version, e -> delivered.stream()
                     .anyMatch(t -> t.target.equals(m) && t.range.contains(e.position())), () -> {
                         if (ring.version() == version) {
                             store.drop(theirs);
@@ -493,7 +543,7 @@ public final class KvNode implements NodeLogic {
      * {@code owner}, its coordinator, as an acknowledged transfer of its own — nobody else is told. The
      * transfer leaves {@link #outgoing} when it ends, before {@code done} or {@code failed} runs.
      */
-    private void startHandOff(Range theirs, ServerAddress owner, java.util.function.Predicate<StoredEntry> skip,
+    private void startHandOff(Range theirs, ServerAddress owner, long base, java.util.function.Predicate<StoredEntry> skip,
                               Runnable done, java.util.function.Consumer<String> failed) {
         long id = -(++handoffSeq);
         TransferOut t = new TransferOut(ctx, new TransferOut.Listener() {
@@ -513,7 +563,7 @@ public final class KvNode implements NodeLogic {
                 outgoing.remove(TransferOut.key(id, 0));
                 failed.accept(why);
             }
-        }, id, 0, theirs, owner, config.transferChunkEntries(), config.transferWindow(), skip);
+        }, id, 0, theirs, owner, base, true, config.transferChunkEntries(), config.transferWindow(), skip);
         outgoing.put(t.key(), t);
         t.start();
     }
@@ -536,9 +586,18 @@ public final class KvNode implements NodeLogic {
         int xfer = (int) Msg.num(msg, 3);
         Range range = new Range(Position.fromHex(Msg.str(msg, 4)), Position.fromHex(Msg.str(msg, 5)));
         ServerAddress target = Msg.addr(msg, 6);
+        boolean repair = msg.length > 7 && Msg.MODE_REPAIR.equals(Msg.str(msg, 7));
+        long base = msg.length > 8 ? Msg.num(msg, 8) : (ring == null ? 0 : ring.version());
         String key = TransferOut.key(planId, xfer);
         if (outgoing.containsKey(key)) {
             return; // a duplicate
+        }
+        if (ring == null || ring.version() < base) {
+            requestRingSoon(); // the ECS planned it under a ring we have not seen: it asks again if need be
+            return;
+        }
+        if (repair && ring.version() > base) {
+            return; // planned under an older ring: the ECS plans the repair again for the newer one
         }
         TransferOut t = new TransferOut(ctx, new TransferOut.Listener() {
             @Override
@@ -548,7 +607,11 @@ public final class KvNode implements NodeLogic {
 
             @Override
             public void done(TransferOut done) {
-                handedOver.add(done);
+                if (repair) {
+                    outgoing.remove(done.key()); // the new replica is in the ring: writes reach it anyway
+                } else {
+                    handedOver.add(done);
+                }
                 ctx.send(from, Msg.of(Msg.XFER_DONE, planId, xfer));
             }
 
@@ -557,8 +620,10 @@ public final class KvNode implements NodeLogic {
                 outgoing.remove(TransferOut.key(planId, xfer)); // no zombie keeps forwarding to a dead target
                 ctx.send(from, Msg.of(Msg.XFER_FAILED, planId, xfer, why));
             }
-        }, planId, xfer, range, target, config.transferChunkEntries(), config.transferWindow(), e -> false);
+        }, planId, xfer, range, target, base, !repair, config.transferChunkEntries(), config.transferWindow(),
+                e -> false);
         outgoing.put(key, t);
+        ctx.send(from, Msg.of(Msg.XFER_PROGRESS, planId, xfer, 0, store.count(range)));
         t.start();
     }
 
@@ -583,6 +648,7 @@ public final class KvNode implements NodeLogic {
         for (long id : ids) {
             forwardedWriteAcked(id);
         }
+        switched.clear(); // the plan is off: this node goes on coordinating its ranges
     }
 
     private void transferAck(byte[][] msg) {
@@ -593,12 +659,15 @@ public final class KvNode implements NodeLogic {
     }
 
     private void receiveChunk(ServerAddress from, byte[][] msg) {
+        if (behind(Msg.num(msg, 4))) {
+            return; // no acknowledgement until we have the ring it was sent under: the sender resends
+        }
         Ack ack = new Ack(v -> {
             if (v == RespValue.OK) {
                 ctx.send(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3]));
             } // else: no acknowledgement, the sender resends the chunk
         }, RespValue.OK);
-        for (int i = 4; i + 4 < msg.length; i += 5) {
+        for (int i = 5; i + 4 < msg.length; i += 5) {
             byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, i + 1)) ? null : msg[i + 2];
             applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4)), ack);
         }
@@ -606,6 +675,9 @@ public final class KvNode implements NodeLogic {
     }
 
     private void receiveForwardedWrite(ServerAddress from, byte[][] msg) {
+        if (msg.length > 7 && behind(Msg.num(msg, 7))) {
+            return;
+        }
         Ack ack = new Ack(v -> {
             if (v == RespValue.OK) {
                 ctx.send(from, Msg.of(Msg.FWD_ACK, msg[1]));
@@ -654,20 +726,85 @@ public final class KvNode implements NodeLogic {
         });
     }
 
-    /** True if a finished plan transfer moved this position away and the ring that says so has not come yet. */
-    private boolean handedOverCovers(Position p) {
-        for (TransferOut t : handedOver) {
-            if (t.range.contains(p)) {
+    /** True if the ECS told us to stop coordinating this position and the ring that says so has not come yet. */
+    private boolean switchedCovers(Position p) {
+        for (Range r : switched) {
+            if (r.contains(p)) {
                 return true;
             }
         }
         return false;
     }
 
+    /**
+     * True if a message was sent under a ring newer than ours: we ask for the ring and do not acknowledge
+     * yet. Acknowledging a copy we might then drop as "not ours" under the older ring would lose it.
+     */
+    private boolean behind(long ringVersion) {
+        if (ring == null || ring.version() < ringVersion) {
+            requestRingSoon();
+            return true;
+        }
+        return false;
+    }
+
+    /** Asks the ECS for the current ring, at most once per heartbeat interval. */
+    private void requestRingSoon() {
+        long now = ctx.now();
+        if (ecs != null && now - lastRingRequestAt >= 100) {
+            lastRingRequestAt = now;
+            ctx.send(ecs, Msg.of(Msg.RING_REQUEST, ctx.self()));
+        }
+    }
+
+    /**
+     * A copy of a write from its coordinator (DESIGN §6): applied by version, acknowledged once durable —
+     * only if we are on the same ring (see {@link Replication}).
+     */
+    private void receiveReplica(ServerAddress from, byte[][] msg) {
+        long ringVersion = Msg.num(msg, 2);
+        if (behind(ringVersion)) {
+            return;
+        }
+        if (ring.version() > ringVersion) {
+            ctx.send(from, Msg.of(Msg.REPL_NACK, msg[1], ring.version()));
+            return;
+        }
+        Ack ack = new Ack(v -> {
+            if (v == RespValue.OK) {
+                ctx.send(from, Msg.of(Msg.REPL_ACK, msg[1]));
+            }
+        }, RespValue.OK);
+        byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, 4)) ? null : msg[5];
+        applyCopy(msg[3], value, new Version(Msg.num(msg, 6), Msg.num(msg, 7)), ack);
+        ackWhenDurable(ack);
+    }
+
+    /**
+     * The last step of a plan (DESIGN §7): every transfer is done, and before publishing the ring that gives
+     * this range to another coordinator, the ECS has us stop answering for it ({@code -TRYAGAIN}) until that
+     * ring arrives — so the old and the new coordinator never both answer.
+     */
+    private void switchOff(ServerAddress from, byte[][] msg) {
+        Range r = Msg.range(msg, 3);
+        if (!switched.contains(r)) {
+            switched.add(r);
+            LOG.info("{} stops coordinating {} for plan {}", ctx.self(), r, Msg.str(msg, 2));
+        }
+        ctx.send(from, Msg.of(Msg.SWITCH_ACK, msg[2]));
+    }
+
+    /** Anti-entropy (DESIGN §6): the digest of what we hold in a range, for the ECS to compare. */
+    private void digest(ServerAddress from, byte[][] msg) {
+        Range r = Msg.range(msg, 3);
+        ctx.send(from, Msg.of(Msg.DIGEST_REPLY, msg[1], msg[2], ctx.self(), ring == null ? 0 : ring.version(),
+                store.digest(r).text()));
+    }
+
     /** The transfer moving this position away, if any: writes there need the new holder's copy too. */
     private TransferOut transferCovering(Position p) {
         for (TransferOut t : outgoing.values()) {
-            if (t.range.contains(p)) {
+            if (t.forwarding && t.range.contains(p)) {
                 return t;
             }
         }
@@ -686,7 +823,7 @@ public final class KvNode implements NodeLogic {
         });
         fwdWrites.put(id, new FwdWait(ack, t.key(), timeout));
         t.forward(id, Msg.of(Msg.FWD_WRITE, id, key, value == null ? Msg.TOMBSTONE : Msg.VALUE,
-                value == null ? new byte[0] : value, v.term(), v.seq()));
+                value == null ? new byte[0] : value, v.term(), v.seq(), t.base));
     }
 
     private void forwardedWriteAcked(long id) {
@@ -737,7 +874,8 @@ public final class KvNode implements NodeLogic {
         switch (name) {
             case "GET", "SET", "DEL", "EXISTS", "MGET", "MSET", "PUT", "DELETE" -> route(s, name, args);
             case "KEYRANGE" -> s.reply(isServing() ? RespValue.bulk(ring.keyrangeText()) : stopped());
-            case "KEYRANGE_READ" -> s.reply(isServing() ? RespValue.bulk(ring.keyrangeReadText(1)) : stopped());
+            case "KEYRANGE_READ" -> s.reply(isServing() ? RespValue.bulk(ring.keyrangeReadText(replicationFactor()))
+                    : stopped());
             case "DBSIZE" -> s.reply(RespValue.integer(store.keyCount()));
             case "INFO" -> s.reply(RespValue.bulk(info(args.length > 1 ? Commands.text(args[1]) : "default")));
             case "RINGKV" -> ringkv(s, args);
@@ -772,14 +910,23 @@ public final class KvNode implements NodeLogic {
             }
         }
         if (!mixed && owner.equals(ctx.self())) {
-            for (byte[] k : keys) {
-                if (handedOverCovers(Hashing.position(k))) {
-                    // the new holder has everything and may already serve it: the switch is in flight
-                    s.reply(RespValue.error("TRYAGAIN the range of this key is switching to a new holder"));
-                    return;
+            if (!switched.isEmpty()) {
+                for (byte[] k : keys) {
+                    if (switchedCovers(Hashing.position(k))) {
+                        // the new holder has everything and may already serve it: the switch is in flight
+                        s.reply(RespValue.error("TRYAGAIN the range of this key is switching to a new holder"));
+                        return;
+                    }
                 }
             }
+            if (isRead(name) && waitForWrites(s, keys, args)) {
+                return;
+            }
             local(s, name, args);
+            return;
+        }
+        if (s.state().readOnly() && isRead(name) && holdsAll(keys)) {
+            local(s, name, args); // a replica read (READONLY): eventually consistent, documented as such
             return;
         }
         boolean forwarded = s instanceof ForwardedSession;
@@ -794,6 +941,44 @@ public final class KvNode implements NodeLogic {
             return;
         }
         Scatter.run(this, s, name, args, keys);
+    }
+
+    private static boolean isRead(String name) {
+        return name.equals("GET") || name.equals("EXISTS") || name.equals("MGET");
+    }
+
+    private boolean holdsAll(List<byte[]> keys) {
+        int rf = replicationFactor();
+        for (byte[] k : keys) {
+            if (!ring.isResponsible(ctx.self(), Hashing.position(k), rf)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A read of a key whose write is still being replicated waits for it (see {@link Replication}), then
+     * runs again from the top (the ring may have changed meanwhile). Returns true if it waits.
+     */
+    private boolean waitForWrites(Session s, List<byte[]> keys, byte[][] args) {
+        if (replication.inFlight() == 0) {
+            return false;
+        }
+        boolean routing = s.state().routingAware();
+        Session.PendingReply[] reply = new Session.PendingReply[1];
+        for (byte[] k : keys) {
+            // the waiter runs later, on a later event, so the slot below is reserved by then
+            if (replication.whenSettled(k, () -> {
+                CapturingSession again = new CapturingSession(reply[0]);
+                again.state().routingAware(routing);
+                onCommand(again, args);
+            })) {
+                reply[0] = s.defer();
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs one single-key command as if a plain client sent it here; the reply goes to {@code reply}. */
@@ -960,14 +1145,21 @@ public final class KvNode implements NodeLogic {
         // acknowledge only while the lease still holds: past it, the range may be someone else's
         Ack ack = new Ack(v -> slot.complete(v == ok && !hasLease()
                 ? RespValue.error("TRYAGAIN " + ctx.self() + " lost its lease before the write was confirmed") : v), ok);
+        int rf = replicationFactor();
         for (int i = 0; i < keys.size(); i++) {
             byte[] key = keys.get(i);
             Version v = nextVersion();
             store.apply(key, values.get(i), v);
-            if (!outgoing.isEmpty()) {
-                TransferOut t = transferCovering(Hashing.position(key));
-                if (t != null) {
-                    forwardWrite(t, key, values.get(i), v, ack);
+            if (rf > 1 || !outgoing.isEmpty()) {
+                Position p = Hashing.position(key);
+                if (!outgoing.isEmpty()) {
+                    TransferOut t = transferCovering(p);
+                    if (t != null) {
+                        forwardWrite(t, key, values.get(i), v, ack);
+                    }
+                }
+                if (rf > 1) {
+                    replication.replicate(key, p, values.get(i), v, replication.replicasOf(ring, p, rf), ring, ack);
                 }
             }
         }
@@ -1021,9 +1213,32 @@ public final class KvNode implements NodeLogic {
             case "STATUS", "WATCH" -> s.reply(ecs == null ? RespValue.error("ERR this server is standalone: it has no ECS")
                     : RespValue.error("ECS " + ecs + " (ask the ECS: RINGKV " + sub + ")"));
             case "ENTRIES" -> Entries.list(s, store, args);
+            case "DIGEST" -> digestCommand(s, args);
             default -> s.reply(RespValue.error("ERR unknown subcommand '" + Commands.text(args[1])
-                    + "'. Try RINGKV ROUTING, RINGKV ECS, RINGKV ENTRIES, RINGKV STATUS or RINGKV WATCH."));
+                    + "'. Try RINGKV ROUTING, RINGKV ECS, RINGKV ENTRIES, RINGKV DIGEST, RINGKV STATUS or RINGKV WATCH."));
         }
+    }
+
+    /**
+     * {@code RINGKV DIGEST [fromHex toHex]}: {@code entries:hash} of what this node holds in the range (all
+     * it holds without one) — equal on every replica of a range once writes are quiet (DESIGN §6).
+     */
+    private void digestCommand(Session s, byte[][] args) {
+        Range r;
+        if (args.length == 2) {
+            r = Range.full(Position.ZERO);
+        } else if (args.length == 4) {
+            try {
+                r = new Range(Position.fromHex(Commands.text(args[2])), Position.fromHex(Commands.text(args[3])));
+            } catch (IllegalArgumentException e) {
+                s.reply(RespValue.error("ERR bad range: " + e.getMessage()));
+                return;
+            }
+        } else {
+            s.reply(RespValue.error("ERR usage: RINGKV DIGEST [fromHex toHex]"));
+            return;
+        }
+        s.reply(RespValue.bulk(store.digest(r).text()));
     }
 
     private String configValue(String param) {
@@ -1077,6 +1292,10 @@ public final class KvNode implements NodeLogic {
                     .append("ring_version:").append(ring == null ? 0 : ring.version()).append("\r\n")
                     .append("ring_term:").append(ring == null ? 0 : ring.term()).append("\r\n")
                     .append("ring_members:").append(ring == null ? 0 : ring.size()).append("\r\n")
+                    .append("ring_replicas:").append(replicationFactor()).append("\r\n")
+                    .append("replication_in_flight:").append(replication.inFlight()).append("\r\n")
+                    .append("replicated_writes:").append(replication.acknowledged()).append("\r\n")
+                    .append("replication_failures:").append(replication.failed()).append("\r\n")
                     .append("serving:").append(isServing() ? 1 : 0).append("\r\n")
                     .append("ecs:").append(ecs == null ? "" : ecs.toString()).append("\r\n")
                     .append("lease_ms_left:").append(config.standalone() ? -1 : Math.max(0, leaseUntil - ctx.now())).append("\r\n")

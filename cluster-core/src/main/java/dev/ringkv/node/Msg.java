@@ -15,13 +15,18 @@ import java.util.Locale;
  * <pre>
  * server → ECS   RING_REQUEST addr (before JOIN) · JOIN addr · LEAVE addr · HB_ACK addr seq ringVersion keys bytes opsPerSec
  *                XFER_DONE plan xfer · XFER_FAILED plan xfer reason · XFER_PROGRESS plan xfer entries
- * ECS → server   HB term seq ackedSeq ringVersion leaseMillis · RING term version member...
+ *                UNANSWERED addr peer (a replica did not acknowledge a write) · DIGEST_REPLY check index digest
+ *                SWITCH_ACK plan
+ * ECS → server   HB term seq ackedSeq ringVersion leaseMillis · RING term version replicas member...
  *                LEASE term ackedSeq leaseMillis (at once, on each acknowledgement)
- *                XFER term plan xfer fromHex toHex target
- *                XFER_ABORT term plan · LEFT term
+ *                XFER term plan xfer fromHex toHex target mode (mode: plan | repair)
+ *                XFER_ABORT term plan · LEFT term · SWITCH term plan fromHex toHex (stop coordinating the range)
+ *                DIGEST_REQ check index fromHex toHex
+ * coordinator → replica  REPL id ringVersion key kind value term seq
+ * replica → coordinator  REPL_ACK id · REPL_NACK id ringVersion (the replica has a newer ring)
  * any → joiner   ECS_IS addr
- * source → target  XFER_DATA plan xfer chunk (key kind value term seq)... · XFER_END plan xfer chunk total
- *                  FWD_WRITE id key kind value term seq
+ * source → target  XFER_DATA plan xfer chunk ringVersion (key kind value term seq)... · XFER_END plan xfer chunk total
+ *                  FWD_WRITE id key kind value term seq ringVersion
  * target → source  XFER_ACK plan xfer chunk · FWD_ACK id
  * node → node    FWD id hops arg... · FWD_REPLY id resp-encoded-reply
  * </pre>
@@ -48,6 +53,18 @@ public final class Msg {
     public static final String FWD_ACK = "FWD_ACK";
     public static final String FWD = "FWD";
     public static final String FWD_REPLY = "FWD_REPLY";
+    public static final String REPL = "REPL";
+    public static final String REPL_ACK = "REPL_ACK";
+    public static final String REPL_NACK = "REPL_NACK";
+    public static final String UNANSWERED = "UNANSWERED";
+    public static final String SWITCH = "SWITCH";
+    public static final String SWITCH_ACK = "SWITCH_ACK";
+    public static final String DIGEST_REQ = "DIGEST_REQ";
+    public static final String DIGEST_REPLY = "DIGEST_REPLY";
+
+    /** Transfer modes: a plan's transfer (writes to the range are forwarded) or a re-replication. */
+    public static final String MODE_PLAN = "plan";
+    public static final String MODE_REPAIR = "repair";
 
     /** Entry kinds in transfers and forwarded writes. */
     public static final String VALUE = "V";
@@ -82,21 +99,37 @@ public final class Msg {
         return ServerAddress.parse(str(m, i));
     }
 
-    /** {@code RING term version member...}. */
-    public static byte[][] ring(Ring ring) {
+    /** {@code RING term version replicas member...}: the ring and the cluster's replication factor. */
+    public static byte[][] ring(Ring ring, int replicas) {
         List<Object> parts = new ArrayList<>();
         parts.add(RING);
         parts.add(ring.term());
         parts.add(ring.version());
+        parts.add(replicas);
         parts.addAll(ring.members());
         return of(parts.toArray());
     }
 
     public static Ring parseRing(byte[][] m) {
         List<ServerAddress> members = new ArrayList<>();
-        for (int i = 3; i < m.length; i++) {
+        for (int i = 4; i < m.length; i++) {
             members.add(addr(m, i));
         }
         return new Ring(num(m, 2), num(m, 1), members);
+    }
+
+    /** The replication factor a RING message carries (at least 1). */
+    public static int ringReplicas(byte[][] m) {
+        return (int) Math.max(1, num(m, 3));
+    }
+
+    /** The copies each key has in {@code ring} with {@code replicas} configured: at most the ring's size, at least 1. */
+    public static int effectiveReplicas(Ring ring, int replicas) {
+        return Math.max(1, Math.min(replicas, ring.size()));
+    }
+
+    public static dev.ringkv.ring.Range range(byte[][] m, int i) {
+        return new dev.ringkv.ring.Range(dev.ringkv.ring.Position.fromHex(str(m, i)),
+                dev.ringkv.ring.Position.fromHex(str(m, i + 1)));
     }
 }

@@ -4,6 +4,7 @@ package dev.ringkv.node;
 public final class SessionState {
     private String clientName;
     private boolean routingAware;
+    private boolean readOnly;
     private String peerId;
 
     public String clientName() {
@@ -21,6 +22,18 @@ public final class SessionState {
 
     public void routingAware(boolean on) {
         this.routingAware = on;
+    }
+
+    /**
+     * READONLY connections may read a key from any server that holds a copy of it, not only its coordinator
+     * (DESIGN §6: eventually consistent); writes still go to the coordinator.
+     */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    public void readOnly(boolean on) {
+        this.readOnly = on;
     }
 
     /** Non-null once the connection identified itself as a cluster peer. */

@@ -27,6 +27,10 @@ final class TransferOut {
     final int xfer;
     final Range range;
     final ServerAddress target;
+    /** The ring version the transfer was planned under: a target on an older ring does not acknowledge. */
+    final long base;
+    /** True for a plan's transfer: writes to the range go to the target too until the new ring. */
+    final boolean forwarding;
     private final Listener listener;
     private final java.util.function.Predicate<StoredEntry> skip;
     private final NodeContext ctx;
@@ -44,8 +48,15 @@ final class TransferOut {
     private final java.util.Set<Integer> acked = new java.util.HashSet<>();
     /** Sent and not yet acknowledged, by chunk number, to send again if the answer does not come. */
     private final java.util.Map<Integer, byte[][]> inFlight = new java.util.TreeMap<>();
+    /** When each unacknowledged chunk or forwarded write was last sent. */
+    private final java.util.Map<Object, Long> sentAt = new java.util.HashMap<>();
     /** Writes to the range forwarded to the target and not yet acknowledged, by forward id. */
-    private final java.util.Map<Long, byte[][]> forwards = new java.util.TreeMap<>();
+    private final java.util.TreeMap<Long, byte[][]> forwards = new java.util.TreeMap<>();
+    private long lastForwardId = Long.MIN_VALUE;
+    /** Once every chunk is acknowledged: the forwards that must be acknowledged too before we are done. */
+    private long forwardCutoff = Long.MIN_VALUE;
+    private boolean chunksDone;
+    private boolean aborted;
 
     /** What the owner of a transfer hears. */
     interface Listener {
@@ -57,7 +68,10 @@ final class TransferOut {
     }
 
     TransferOut(NodeContext ctx, Listener listener, long planId, int xfer, Range range, ServerAddress target,
-                int chunkEntries, int window, java.util.function.Predicate<StoredEntry> skip) {
+                long base, boolean forwarding, int chunkEntries, int window,
+                java.util.function.Predicate<StoredEntry> skip) {
+        this.base = base;
+        this.forwarding = forwarding;
         this.ctx = ctx;
         this.listener = listener;
         this.skip = skip;
@@ -90,6 +104,11 @@ final class TransferOut {
         resendLater();
     }
 
+    /** Entries sent so far. */
+    long entriesSent() {
+        return entriesSent;
+    }
+
     /** Sends chunks while the window has room. */
     private void pump() {
         while (!endSent && unacked < window && !finished) {
@@ -109,11 +128,12 @@ final class TransferOut {
                 }
             }
             if (!batch.isEmpty()) {
-                List<Object> parts = new ArrayList<>(4 + batch.size() * 5);
+                List<Object> parts = new ArrayList<>(5 + batch.size() * 5);
                 parts.add(Msg.XFER_DATA);
                 parts.add(planId);
                 parts.add(xfer);
                 parts.add(nextChunk++);
+                parts.add(base);
                 for (StoredEntry e : batch) {
                     parts.add(e.key());
                     parts.add(e.isTombstone() ? Msg.TOMBSTONE : Msg.VALUE);
@@ -123,6 +143,7 @@ final class TransferOut {
                 }
                 byte[][] chunkMsg = Msg.of(parts.toArray());
                 inFlight.put(nextChunk - 1, chunkMsg);
+                sentAt.put(nextChunk - 1, ctx.now());
                 ctx.send(target, chunkMsg);
                 unacked++;
                 entriesSent += batch.size();
@@ -131,6 +152,7 @@ final class TransferOut {
                 int endChunk = nextChunk++;
                 byte[][] endMsg = Msg.of(Msg.XFER_END, planId, xfer, endChunk, entriesSent);
                 inFlight.put(endChunk, endMsg);
+                sentAt.put(endChunk, ctx.now());
                 ctx.send(target, endMsg);
                 unacked++;
                 endSent = true;
@@ -143,6 +165,7 @@ final class TransferOut {
             return; // a duplicate acknowledgement
         }
         inFlight.remove(chunk);
+        sentAt.remove(chunk);
         unacked--;
         lastAckAt = ctx.now();
         if (finishIfComplete()) {
@@ -157,11 +180,14 @@ final class TransferOut {
 
     /** Sends a write to the range on to the target; it counts towards the transfer until acknowledged. */
     void forward(long id, byte[][] message) {
+        lastForwardId = Math.max(lastForwardId, id);
         forwards.put(id, message);
+        sentAt.put(id, ctx.now());
         ctx.send(target, message);
     }
 
     void forwardAcked(long id) {
+        sentAt.remove(id);
         if (forwards.remove(id) != null && !finished) {
             lastAckAt = ctx.now();
             finishIfComplete();
@@ -169,11 +195,17 @@ final class TransferOut {
     }
 
     /**
-     * Done only when every chunk, not just the last, and every forwarded write is durable on the target:
-     * a lost one is resent, and a transfer that still misses one cannot report done.
+     * Done only when every chunk, not just the last, and every write forwarded until then is durable on the
+     * target: a lost one is resent, and a transfer that still misses one cannot report done. Writes
+     * forwarded later keep going to the target (their clients wait for its answer), so a steady stream of
+     * writes cannot keep a transfer from finishing.
      */
     private boolean finishIfComplete() {
-        if (endSent && acked.size() == nextChunk && forwards.isEmpty()) {
+        if (!chunksDone && endSent && acked.size() == nextChunk) {
+            chunksDone = true;
+            forwardCutoff = lastForwardId;
+        }
+        if (chunksDone && (forwards.isEmpty() || forwards.firstKey() > forwardCutoff)) {
             finished = true;
             stallCheck.cancel();
             LOG.info("{} plan {} transfer {}: {} entries now held by {}", ctx.self(), planId, xfer, entriesSent, target);
@@ -190,21 +222,34 @@ final class TransferOut {
      */
     private void resendLater() {
         ctx.schedule(RESEND_MILLIS, () -> {
-            if (finished) {
-                return;
+            if (aborted || (finished && forwards.isEmpty())) {
+                return; // (after done, writes forwarded since still go until the new ring aborts us)
             }
-            if ((!inFlight.isEmpty() || !forwards.isEmpty()) && ctx.now() - lastAckAt >= RESEND_MILLIS) {
-                LOG.debug("{} plan {} transfer {}: resending {} chunks and {} writes to {}", ctx.self(), planId, xfer,
-                        inFlight.size(), forwards.size(), target);
-                for (byte[][] m : inFlight.values()) {
-                    ctx.send(target, m);
-                }
-                for (byte[][] m : forwards.values()) {
-                    ctx.send(target, m);
-                }
+            // each message on its own clock: acknowledgements of others must not hide one that was lost
+            long now = ctx.now();
+            int resent = 0;
+            for (java.util.Map.Entry<Integer, byte[][]> e : inFlight.entrySet()) {
+                resent += resendIfDue(e.getKey(), e.getValue(), now);
+            }
+            for (java.util.Map.Entry<Long, byte[][]> e : forwards.entrySet()) {
+                resent += resendIfDue(e.getKey(), e.getValue(), now);
+            }
+            if (resent > 0) {
+                LOG.debug("{} plan {} transfer {}: resent {} chunks or writes to {}", ctx.self(), planId, xfer, resent,
+                        target);
             }
             resendLater();
         });
+    }
+
+    private int resendIfDue(Object id, byte[][] message, long now) {
+        Long at = sentAt.get(id);
+        if (at != null && now - at < RESEND_MILLIS) {
+            return 0;
+        }
+        sentAt.put(id, now);
+        ctx.send(target, message);
+        return 1;
     }
 
     private void watchForStall() {
@@ -214,6 +259,7 @@ final class TransferOut {
             }
             if (ctx.now() - lastAckAt >= STALL_MILLIS) {
                 finished = true;
+                aborted = true;
                 LOG.warn("{} plan {} transfer {} to {} stalled: no acknowledgement for {} ms", ctx.self(), planId, xfer,
                         target, ctx.now() - lastAckAt);
                 listener.failed("stalled: " + target + " stopped acknowledging");
@@ -225,6 +271,7 @@ final class TransferOut {
 
     void abort() {
         finished = true;
+        aborted = true;
         if (stallCheck != null) {
             stallCheck.cancel();
         }

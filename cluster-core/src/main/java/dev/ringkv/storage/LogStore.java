@@ -360,6 +360,28 @@ public final class LogStore implements Store {
         return victims.size();
     }
 
+    @Override
+    public Digest digest(Range range) {
+        ensureOpen();
+        Objects.requireNonNull(range, "range");
+        KeyDir.Entry start = KeyDir.probe(range.from(), +1);
+        NavigableSet<KeyDir.Entry> all = keyDir.ordered();
+        Digest d = Digest.EMPTY;
+        for (KeyDir.Entry e : all.tailSet(start, false)) {
+            if (!range.contains(e.position)) {
+                return d;
+            }
+            d = d.plus(e.position.hi(), e.position.lo(), e.version, e.isTombstone());
+        }
+        for (KeyDir.Entry e : all.headSet(start, false)) {
+            if (!range.contains(e.position)) {
+                return d;
+            }
+            d = d.plus(e.position.hi(), e.position.lo(), e.version, e.isTombstone());
+        }
+        return d;
+    }
+
     private static boolean collectEntries(Iterable<KeyDir.Entry> entries, Range range, List<KeyDir.Entry> out) {
         for (KeyDir.Entry e : entries) {
             if (!range.contains(e.position)) {

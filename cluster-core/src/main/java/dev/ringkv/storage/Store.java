@@ -57,6 +57,17 @@ public interface Store extends AutoCloseable {
      */
     long drop(Range range);
 
+    /**
+     * The digest of every entry (tombstones included) whose position lies in the range: what anti-entropy
+     * compares across the replicas of a range (DESIGN §6). Reads only the key directory.
+     */
+    Digest digest(Range range);
+
+    /** Entries (tombstones included) whose position lies in the range. */
+    default long count(Range range) {
+        return digest(range).entries();
+    }
+
     /** Live (non-tombstone) keys. */
     long keyCount();
 

@@ -84,17 +84,20 @@ class RingKvClusterTest {
             }
 
             Map<ServerAddress, Set<String>> expected = new HashMap<>();
+            int rf = Math.min(3, ring.size());
             for (String k : data.keySet()) {
-                expected.computeIfAbsent(ring.coordinatorOf(k.getBytes(StandardCharsets.UTF_8)), a -> new HashSet<>()).add(k);
+                for (ServerAddress holder : ring.replicasOf(k.getBytes(StandardCharsets.UTF_8), rf)) {
+                    expected.computeIfAbsent(holder, a -> new HashSet<>()).add(k);
+                }
             }
             long total = 0;
             for (NioNode n : lc.members) {
                 Set<String> want = expected.getOrDefault(n.address(), Set.of());
                 assertEquals(want.size(), LoopbackCluster.keysOn(n), "DBSIZE of " + n.address());
-                assertEquals(want, keysStoredOn(n.address()), "the keys " + n.address() + " coordinates, and only those");
+                assertEquals(want, keysStoredOn(n.address()), "the keys " + n.address() + " holds, and only those");
                 total += LoopbackCluster.keysOn(n);
             }
-            assertEquals(data.size(), total);
+            assertEquals((long) data.size() * rf, total, "rf copies of each key");
             assertTrue(expected.size() >= 2, "keys spread over several servers: " + expected.keySet());
             assertEquals(0, c.retries(), "a settled ring: every command went straight to its coordinator");
             assertEquals(0, c.notResponsibleReplies());
@@ -162,7 +165,8 @@ class RingKvClusterTest {
             for (int i = 0; i < 50; i++) {
                 assertEquals("v" + i, c.get("e" + i));
             }
-            assertEquals(50, LoopbackCluster.keysOn(lc.members.get(0)) + LoopbackCluster.keysOn(lc.members.get(1)));
+            assertEquals(2 * 50, LoopbackCluster.keysOn(lc.members.get(0)) + LoopbackCluster.keysOn(lc.members.get(1)),
+                    "two servers: each holds a copy of every key");
             assertEquals(0, c.retries());
         }
     }
@@ -252,7 +256,7 @@ class RingKvClusterTest {
             for (NioNode m : lc.members) {
                 total += LoopbackCluster.keysOn(m);
             }
-            assertEquals(n + na, total, "each key on exactly one server");
+            assertEquals(3L * (n + na), total, "three copies of each key, on its three holders only");
         }
     }
 

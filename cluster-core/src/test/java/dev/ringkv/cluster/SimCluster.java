@@ -16,6 +16,8 @@ import java.util.Set;
 /** An ECS and KV servers in the deterministic simulation, with the questions tests ask of them. */
 final class SimCluster implements AutoCloseable {
     static final ServerAddress ECS = new ServerAddress("127.0.0.1", 5100);
+    /** Anti-entropy every 2 s of simulated time: a quiet cluster repairs what failed writes left behind. */
+    static final long ANTI_ENTROPY_MILLIS = 2_000;
 
     final Simulation sim;
     /** Servers started and not gone for good (a crashed one is here until it is restarted). */
@@ -24,7 +26,7 @@ final class SimCluster implements AutoCloseable {
 
     SimCluster(long seed) {
         sim = new Simulation(seed);
-        sim.addNode(ECS, ctx -> new Ecs(ctx, EcsConfig.DEFAULT));
+        sim.addNode(ECS, ctx -> new Ecs(ctx, EcsConfig.DEFAULT.withAntiEntropyMillis(ANTI_ENTROPY_MILLIS)));
     }
 
     ServerAddress addServer() {
@@ -60,7 +62,7 @@ final class SimCluster implements AutoCloseable {
             return false; // not started yet
         }
         ClusterStatus s = ecs().status();
-        if (s.plan() != null) {
+        if (s.plan() != null || s.repair() != null || s.underReplicatedKeys() > 0) {
             return false;
         }
         long inRing = s.members().stream().filter(ClusterStatus.MemberStatus::inRing).count();
@@ -76,7 +78,7 @@ final class SimCluster implements AutoCloseable {
             KvNode k = server(a);
             if (m == null || !m.inRing() || !m.state().equals("UP") || k.ring() == null
                     || k.ring().version() != s.ringVersion() || !k.isServing() || !k.hasLease()
-                    || k.transfersInFlight() > 0) {
+                    || k.transfersInFlight() > 0 || k.replicationInFlight() > 0) {
                 return false;
             }
         }
@@ -99,6 +101,31 @@ final class SimCluster implements AutoCloseable {
 
     SimClient clientOn(ServerAddress a) {
         return sim.client(a);
+    }
+
+    /**
+     * Every range's holders, asked directly ({@code RINGKV DIGEST}), hold exactly the same entries: the
+     * descriptions of the ranges that differ (empty when all replicas are identical).
+     */
+    List<String> disagreeingReplicas() {
+        dev.ringkv.ring.Ring ring = ecs().ring();
+        int rf = ecs().replicationFactor();
+        List<String> out = new ArrayList<>();
+        for (ServerAddress m : ring.members()) {
+            dev.ringkv.ring.Range r = ring.rangeOf(m);
+            java.util.Map<ServerAddress, String> digests = new java.util.LinkedHashMap<>();
+            for (ServerAddress h : ring.replicasOf(ring.positionOf(m), rf)) {
+                SimClient cl = clientOn(h);
+                dev.ringkv.sim.Outcome o = cl.call("RINGKV", "DIGEST", r.from().hex(), r.to().hex());
+                sim.runUntil(() -> !o.isPending(), 10_000);
+                digests.put(h, o.isReplied() ? String.valueOf(o.reply()) : "FAILED " + o.failure());
+                cl.close();
+            }
+            if (new java.util.HashSet<>(digests.values()).size() != 1) {
+                out.add(r + " " + digests);
+            }
+        }
+        return out;
     }
 
     @Override

@@ -129,12 +129,12 @@ class ClusterOverLoopbackTest {
         for (NioNode n : List.of(a, b, c, ecs)) {
             assertReadableThrough(n.address(), data);
         }
-        assertEquals(3000, keysOn(a) + keysOn(b) + keysOn(c), "each key on exactly one server");
+        assertEquals(3 * 3000, keysOn(a) + keysOn(b) + keysOn(c), "each key on all three servers (3 replicas)");
 
         NioNode d = startServer("d");
         awaitRing(4);
         assertTrue(keysOn(d) > 0, "the new server took over its range");
-        assertEquals(3000, keysOn(a) + keysOn(b) + keysOn(c) + keysOn(d), "old holders dropped what moved");
+        assertEquals(3 * 3000, keysOn(a) + keysOn(b) + keysOn(c) + keysOn(d), "three copies of each key: old holders dropped what moved");
         for (NioNode n : List.of(a, b, c, d)) {
             assertReadableThrough(n.address(), data);
         }
@@ -148,7 +148,7 @@ class ClusterOverLoopbackTest {
         for (NioNode n : List.of(a, c, d)) {
             assertReadableThrough(n.address(), data);
         }
-        assertEquals(3000, keysOn(a) + keysOn(c) + keysOn(d));
+        assertEquals(3 * 3000, keysOn(a) + keysOn(c) + keysOn(d), "three copies of each key after the leave");
     }
 
     @Test

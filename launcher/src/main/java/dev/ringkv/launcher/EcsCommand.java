@@ -37,6 +37,15 @@ final class EcsCommand implements Callable<Integer> {
             description = "A server silent this long is DOWN (SUSPECT after half). Default: ${DEFAULT-VALUE}.")
     long timeout;
 
+    @Option(names = "--replicas", defaultValue = "3",
+            description = "Copies of each key: its coordinator and the next servers (capped by the number of servers). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int replicas;
+
+    @Option(names = "--anti-entropy-ms", defaultValue = "30000",
+            description = "How often the replicas' digests of every range are compared (0 = never). Default: ${DEFAULT-VALUE}.")
+    long antiEntropy;
+
     @Option(names = "--log-level", defaultValue = "INFO", description = "Log level. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
@@ -48,7 +57,7 @@ final class EcsCommand implements Callable<Integer> {
         EcsConfig config;
         try {
             Logging.level(logLevel);
-            config = new EcsConfig(heartbeat, timeout, Math.max(30_000, timeout));
+            config = new EcsConfig(heartbeat, timeout, Math.max(30_000, timeout), replicas, antiEntropy);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -65,7 +74,8 @@ final class EcsCommand implements Callable<Integer> {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringkv-shutdown"));
-        System.out.println("RingKV ECS " + node.address() + " ready (ring kept in " + data.toAbsolutePath() + ")");
+        System.out.println("RingKV ECS " + node.address() + " ready, " + replicas + " replicas (ring kept in "
+                + data.toAbsolutePath() + ")");
         System.out.flush();
         node.awaitTermination();
         return 0;

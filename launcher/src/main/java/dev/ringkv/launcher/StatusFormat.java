@@ -26,7 +26,8 @@ final class StatusFormat {
         long inRing = s.members().stream().filter(MemberStatus::inRing).count();
         b.append("ECS ").append(s.ecs()).append(", term ").append(s.term()).append(", ring version ")
                 .append(s.ringVersion()).append(", ").append(inRing).append(inRing == 1 ? " server" : " servers")
-                .append(" in the ring").append(NL);
+                .append(" in the ring, ").append(s.replicas()).append(s.replicas() == 1 ? " copy" : " copies")
+                .append(" per key").append(NL);
         if (s.members().isEmpty()) {
             b.append("(no servers yet)").append(NL);
         } else {
@@ -42,6 +43,19 @@ final class StatusFormat {
         if (s.plan() != null) {
             b.append(NL).append(plan(s.plan()));
         }
+        if (s.repair() != null || s.underReplicatedKeys() > 0) {
+            b.append(NL).append("Under-replicated key copies: ").append(s.underReplicatedKeys()).append(NL);
+            if (s.repair() != null) {
+                b.append(plan(s.repair()));
+            }
+        }
+        if (s.antiEntropy() != null) {
+            ClusterStatus.AntiEntropyStatus a = s.antiEntropy();
+            b.append(NL).append("Anti-entropy: ").append(a.ranges()).append(" ranges compared ")
+                    .append(a.atMillisAgo() / 1000).append(" s ago (ring version ").append(a.ringVersion()).append("), ")
+                    .append(a.disagreeing()).append(" disagreeing, ").append(a.repairs()).append(" repaired so far")
+                    .append(NL);
+        }
         return b.toString();
     }
 
@@ -54,7 +68,8 @@ final class StatusFormat {
         List<String[]> rows = new ArrayList<>();
         for (TransferStatus t : p.transfers()) {
             rows.add(new String[] {"  " + t.from(), "->", t.to(), "(" + abbreviate(t.rangeFrom()) + ", "
-                    + abbreviate(t.rangeTo()) + "]", t.done() ? "done" : "pending", t.entriesSent() + " sent"});
+                    + abbreviate(t.rangeTo()) + "]", t.done() ? "done" : "pending", t.entriesSent()
+                    + (t.entriesTotal() >= 0 ? "/" + t.entriesTotal() : "") + " sent"});
         }
         appendAligned(b, rows, false, false, false, false, false, true);
         return b.toString();
@@ -78,6 +93,9 @@ final class StatusFormat {
             b.append(p.id()).append(' ').append(p.kind().toLowerCase(Locale.ROOT)).append(' ').append(p.subject())
                     .append(" (").append(doneCount(p)).append('/').append(p.transfers().size())
                     .append(" transfers done)");
+        }
+        if (s.underReplicatedKeys() > 0 || s.repair() != null) {
+            b.append(", under-replicated ").append(s.underReplicatedKeys());
         }
         return b.toString();
     }

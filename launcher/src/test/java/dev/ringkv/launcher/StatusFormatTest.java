@@ -29,7 +29,7 @@ class StatusFormatTest {
     void theTableHasAHeaderARowPerMemberAndMarksTheEcs() {
         String t = StatusFormat.table(cluster(null));
         assertEquals(String.join(NL,
-                "ECS 127.0.0.1:5100, term 3, ring version 7, 2 servers in the ring",
+                "ECS 127.0.0.1:5100, term 3, ring version 7, 2 servers in the ring, 1 copy per key",
                 "State    Address          Owns  Keys    Bytes  Ops/s  Heartbeat  Position",
                 "UP       127.0.0.1:5101  66.7%  1200  1.5 KiB     42      12 ms  01234567",
                 "SUSPECT  127.0.0.1:5100  33.3%     3  5.0 GiB      0     250 ms  fedcba98  ECS",
@@ -40,13 +40,13 @@ class StatusFormatTest {
     @Test
     void aPlanInProgressIsListedBelowTheTable() {
         PlanStatus plan = new PlanStatus(4, "JOIN", "127.0.0.1:5103", 8, List.of(
-                new TransferStatus(0, "127.0.0.1:5101", "127.0.0.1:5103", P1, P2, true, 120),
-                new TransferStatus(1, "127.0.0.1:5100", "127.0.0.1:5103", P2, P1, false, 7)));
+                new TransferStatus(0, "127.0.0.1:5101", "127.0.0.1:5103", P1, P2, true, 120, 120),
+                new TransferStatus(1, "127.0.0.1:5100", "127.0.0.1:5103", P2, P1, false, 7, -1)));
         String t = StatusFormat.table(cluster(plan));
         assertTrue(t.endsWith(String.join(NL, "",
                 "Plan 4: JOIN 127.0.0.1:5103 (to ring version 8, 1/2 transfers done)",
-                "  127.0.0.1:5101  ->  127.0.0.1:5103  (01234567, fedcba98]  done     120 sent",
-                "  127.0.0.1:5100  ->  127.0.0.1:5103  (fedcba98, 01234567]  pending    7 sent",
+                "  127.0.0.1:5101  ->  127.0.0.1:5103  (01234567, fedcba98]  done     120/120 sent",
+                "  127.0.0.1:5100  ->  127.0.0.1:5103  (fedcba98, 01234567]  pending        7 sent",
                 "")), t);
         assertEquals("status: ring v7, 1 up, 1 joining, 1 suspect, 0 down, plan 4 join 127.0.0.1:5103 (1/2 transfers done)",
                 StatusFormat.summary(cluster(plan)));
@@ -55,9 +55,24 @@ class StatusFormatTest {
     @Test
     void anEmptyClusterSaysSo() {
         ClusterStatus s = new ClusterStatus("h:1", 1, 0, List.of(), null);
-        assertEquals("ECS h:1, term 1, ring version 0, 0 servers in the ring" + NL + "(no servers yet)" + NL,
+        assertEquals("ECS h:1, term 1, ring version 0, 0 servers in the ring, 1 copy per key" + NL + "(no servers yet)" + NL,
                 StatusFormat.table(s));
         assertEquals("status: ring v0, 0 up, 0 suspect, 0 down, plan none", StatusFormat.summary(s));
+    }
+
+    @Test
+    void aReReplicationShowsTheMissingCopiesAndItsTransfers() {
+        PlanStatus repair = new PlanStatus(9, "REPAIR", "127.0.0.1:5100", 7, List.of(
+                new TransferStatus(0, "127.0.0.1:5101", "127.0.0.1:5103", P1, P2, false, 400, 1000)));
+        ClusterStatus s = new ClusterStatus("127.0.0.1:5100", 3, 7, List.of(), null, 3, 600, repair,
+                new ClusterStatus.AntiEntropyStatus(7, 4000, 3, 0, 1));
+        String t = StatusFormat.table(s);
+        assertTrue(t.contains("3 copies per key"), t);
+        assertTrue(t.contains("Under-replicated key copies: 600" + NL
+                + "Plan 9: REPAIR 127.0.0.1:5100 (to ring version 7, 0/1 transfers done)"), t);
+        assertTrue(t.contains("pending  400/1000 sent"), t);
+        assertTrue(t.contains("Anti-entropy: 3 ranges compared 4 s ago (ring version 7), 0 disagreeing, 1 repaired so far"), t);
+        assertTrue(StatusFormat.summary(s).endsWith(", plan none, under-replicated 600"), StatusFormat.summary(s));
     }
 
     @Test

@@ -1,0 +1,265 @@
+package dev.ringkv.node;
+
+import dev.ringkv.ring.Position;
+import dev.ringkv.ring.Ring;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.storage.Version;
+import dev.ringkv.wire.RespValue;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's side of replication (DESIGN §6): every write goes to the key's replicas in parallel
+ * ({@code REPL}), and its {@link Ack} completes only when every replica of the current ring has it durably.
+ *
+ * <ul>
+ *   <li>A replica answers {@code REPL_ACK} once the copy is durable, and only if it is on the same ring
+ *       version: a replica on a newer ring answers {@code REPL_NACK} (the write waits for that ring here),
+ *       one on an older ring stays silent until it has caught up. So a copy is never acknowledged by a
+ *       server that might still drop it as "not mine" under an older ring.</li>
+ *   <li>Unanswered copies go again every {@link #RESEND_MILLIS}; a replica silent for
+ *       {@link #REPORT_MILLIS} is reported to the ECS ({@code UNANSWERED}), which probes it.</li>
+ *   <li>When a new ring arrives, a write whose key this node still coordinates completes under it: the
+ *       replicas it lost no longer count, the ones it gained are sent the copy. A write whose key moved
+ *       away, or still incomplete after {@link #TIMEOUT_MILLIS}, fails with {@code -TRYAGAIN}: it is
+ *       never acknowledged with fewer copies than the ring asks for.</li>
+ *   <li>Reads of a key with a write in flight wait for that write ({@link #whenSettled}), so a client
+ *       never reads a value that a crash of this coordinator could still take back.</li>
+ * </ul>
+ *
+ * <p>Node thread only.
+ */
+final class Replication {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Replication.class);
+    static final long RESEND_MILLIS = 200;
+    static final long REPORT_MILLIS = 500;
+    static final long TIMEOUT_MILLIS = 5_000;
+
+    private final NodeContext ctx;
+    private final Map<Long, Pending> pending = new LinkedHashMap<>();
+    /** The newest write in flight per key (ISO-8859-1 text of the key bytes). */
+    private final Map<String, Pending> latestByKey = new HashMap<>();
+    private final Map<ServerAddress, Long> reportedAt = new HashMap<>();
+    private long nextId;
+    private boolean ticking;
+    private long acknowledged;
+    private long failed;
+
+    private static final class Pending {
+        final long id;
+        final byte[] key;
+        final String keyText;
+        final Position position;
+        final byte[] value;
+        final Version version;
+        final Ack ack;
+        final long startedAt;
+        final Set<ServerAddress> awaiting = new LinkedHashSet<>();
+        final Set<ServerAddress> acked = new LinkedHashSet<>();
+        final List<Runnable> waiters = new ArrayList<>(0);
+        long ringVersion;
+        byte[][] message;
+
+        Pending(long id, byte[] key, Position position, byte[] value, Version version, Ack ack, long now) {
+            this.id = id;
+            this.key = key;
+            this.keyText = new String(key, StandardCharsets.ISO_8859_1);
+            this.position = position;
+            this.value = value;
+            this.version = version;
+            this.ack = ack;
+            this.startedAt = now;
+        }
+    }
+
+    Replication(NodeContext ctx) {
+        this.ctx = ctx;
+        // ids never repeat across restarts, so a late answer meant for a previous run matches nothing
+        this.nextId = (ctx.random().nextLong() & 0x3fffffffffffffffL) >>> 8;
+    }
+
+    /** Copies in flight. */
+    int inFlight() {
+        return pending.size();
+    }
+
+    long acknowledged() {
+        return acknowledged;
+    }
+
+    long failed() {
+        return failed;
+    }
+
+    /**
+     * Sends the write to {@code replicas} (this node excluded) under {@code ring}; {@code ack} gets one
+     * more copy to wait for, done when all of them have it.
+     */
+    void replicate(byte[] key, Position p, byte[] value, Version v, List<ServerAddress> replicas, Ring ring, Ack ack) {
+        if (replicas.isEmpty()) {
+            return;
+        }
+        Pending w = new Pending(++nextId, key, p, value, v, ack, ctx.now());
+        ack.expect();
+        w.awaiting.addAll(replicas);
+        w.ringVersion = ring.version();
+        w.message = message(w);
+        pending.put(w.id, w);
+        latestByKey.put(w.keyText, w);
+        for (ServerAddress r : replicas) {
+            ctx.send(r, w.message);
+        }
+        tick();
+    }
+
+    private static byte[][] message(Pending w) {
+        return Msg.of(Msg.REPL, w.id, w.ringVersion, w.key, w.value == null ? Msg.TOMBSTONE : Msg.VALUE,
+                w.value == null ? new byte[0] : w.value, w.version.term(), w.version.seq());
+    }
+
+    /**
+     * Runs {@code then} once the newest write in flight for {@code key} has finished (either way); returns
+     * false, doing nothing, if none is in flight.
+     */
+    boolean whenSettled(byte[] key, Runnable then) {
+        Pending w = latestByKey.get(new String(key, StandardCharsets.ISO_8859_1));
+        if (w == null) {
+            return false;
+        }
+        w.waiters.add(then);
+        return true;
+    }
+
+    void onAck(ServerAddress from, long id) {
+        Pending w = pending.get(id);
+        if (w != null && w.awaiting.remove(from)) {
+            w.acked.add(from);
+            if (w.awaiting.isEmpty()) {
+                finish(w, null);
+            }
+        }
+    }
+
+    /**
+     * A new ring: writes whose key this node still coordinates complete under it (lost replicas no longer
+     * count; new ones are sent the copy), the others fail.
+     */
+    void onRing(Ring ring, int rf) {
+        for (Pending w : new ArrayList<>(pending.values())) {
+            if (!ring.contains(ctx.self()) || !ring.coordinatorOf(w.position).equals(ctx.self())) {
+                // the client hears "unknown", but the copy still goes to the key's new holders, so they do
+                // not disagree about a value the new coordinator may already have (it was forwarded there)
+                w.ack.fail(RespValue.error("TRYAGAIN the key moved to another server while the write was being "
+                        + "replicated"));
+            }
+            List<ServerAddress> now = ring.isEmpty() ? List.of() : replicasOf(ring, w.position, rf);
+            w.awaiting.clear();
+            for (ServerAddress r : now) {
+                if (!w.acked.contains(r)) {
+                    w.awaiting.add(r);
+                }
+            }
+            w.ringVersion = ring.version();
+            w.message = message(w);
+            if (w.awaiting.isEmpty()) {
+                finish(w, null);
+            } else {
+                for (ServerAddress r : w.awaiting) {
+                    ctx.send(r, w.message); // acknowledgements under the old ring do not count for new replicas
+                }
+            }
+        }
+    }
+
+    /** The replicas of {@code p} other than this node. */
+    List<ServerAddress> replicasOf(Ring ring, Position p, int rf) {
+        List<ServerAddress> all = ring.replicasOf(p, rf);
+        List<ServerAddress> others = new ArrayList<>(all.size());
+        for (ServerAddress a : all) {
+            if (!a.equals(ctx.self())) {
+                others.add(a);
+            }
+        }
+        return others;
+    }
+
+    /** Fails every write in flight (the node lost its lease or is leaving the ring). */
+    void failAll(String why) {
+        for (Pending w : new ArrayList<>(pending.values())) {
+            finish(w, RespValue.error("TRYAGAIN " + why));
+        }
+    }
+
+    private void finish(Pending w, RespValue error) {
+        if (pending.remove(w.id) == null) {
+            return;
+        }
+        if (latestByKey.get(w.keyText) == w) {
+            latestByKey.remove(w.keyText);
+        }
+        if (error == null) {
+            acknowledged++;
+            w.ack.done();
+        } else {
+            failed++;
+            w.ack.fail(error);
+        }
+        for (Runnable r : w.waiters) {
+            r.run();
+        }
+    }
+
+    /** Resends unanswered copies, reports silent replicas, times out writes; runs while any is in flight. */
+    private void tick() {
+        if (ticking) {
+            return;
+        }
+        ticking = true;
+        ctx.schedule(RESEND_MILLIS, () -> {
+            ticking = false;
+            long now = ctx.now();
+            ServerAddress ecs = ecsForReports;
+            for (Pending w : new ArrayList<>(pending.values())) {
+                long age = now - w.startedAt;
+                if (age >= TIMEOUT_MILLIS) {
+                    LOG.warn("{} write of version {} still lacks copies on {} after {} ms; failing it", ctx.self(),
+                            w.version, w.awaiting, age);
+                    finish(w, RespValue.error("TRYAGAIN replicas " + w.awaiting + " did not confirm the write"));
+                    continue;
+                }
+                if (age < RESEND_MILLIS) {
+                    continue;
+                }
+                for (ServerAddress r : w.awaiting) {
+                    ctx.send(r, w.message);
+                    if (age >= REPORT_MILLIS && ecs != null) {
+                        Long last = reportedAt.get(r);
+                        if (last == null || now - last >= 1_000) {
+                            reportedAt.put(r, now);
+                            LOG.warn("{} replica {} has not confirmed a write for {} ms; telling the ECS", ctx.self(), r, age);
+                            ctx.send(ecs, Msg.of(Msg.UNANSWERED, ctx.self(), r));
+                        }
+                    }
+                }
+            }
+            if (!pending.isEmpty()) {
+                tick();
+            }
+        });
+    }
+
+    private ServerAddress ecsForReports;
+
+    void ecs(ServerAddress ecs) {
+        this.ecsForReports = ecs;
+    }
+}
