@@ -127,7 +127,7 @@ class ClientShellTest {
                 total += n;
                 holding += n > 0 ? 1 : 0;
             }
-            assertEquals(60, total, "each key stored once, at its coordinator");
+            assertEquals(3 * 60, total, "each key stored three times, on its coordinator and the next two servers");
             assertTrue(holding >= 2, "keys went to several servers");
 
             members.add(Servers.member(ServerOptions.loopback(0), clusterDir.resolve("m3"), ecs.address()));

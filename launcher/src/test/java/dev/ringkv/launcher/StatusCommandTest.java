@@ -61,7 +61,7 @@ class StatusCommandTest {
         String printed = console.out();
         String[] lines = printed.split("\\R");
         assertTrue(lines[0].startsWith("ECS " + cluster.ecs().address() + ", term ")
-                && lines[0].endsWith(", 3 servers in the ring"), printed);
+                && lines[0].endsWith(", 3 servers in the ring, 3 copies per key"), printed);
         assertTrue(lines[1].matches("State +Address +Owns +Keys +Bytes +Ops/s +Heartbeat +Position"), printed);
         Pattern row = Pattern.compile("UP +(\\S+) +([0-9.]+)% +[0-9]+ +[0-9.]+ (B|KiB|MiB|GiB) +[0-9]+ +[0-9]+ ms +[0-9a-f]{8}");
         double owned = 0;

@@ -69,7 +69,7 @@ class WatchCommandTest {
             assertTrue(printed.startsWith("watching the ECS " + cluster.ecs().address()
                     + " (event times are since the ECS started; for 2 s)" + NL), printed);
             assertTrue(printed.matches("(?s).*\\+\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  ecs       ECS " + cluster.ecs().address()
-                    + " started in term \\d+, ring version \\d+" + NL + ".*"), printed);
+                    + " started in term \\d+, ring version \\d+, \\d+ replicas" + NL + ".*"), printed);
             for (NioNode n : new NioNode[] {a, b, c}) {
                 assertTrue(printed.matches("(?s).*\\+[0-9:.]+  member    " + n.address() + " asked to join" + NL + ".*"),
                         n.address() + " joining in " + printed);
