@@ -179,6 +179,11 @@ public final class ProcessCluster implements AutoCloseable {
                 && s.members().stream().filter(ClusterStatus.MemberStatus::inRing).count() == servers;
     }
 
+    /** {@link #settled} and every range back to its full number of copies: no re-replication left. */
+    public static Predicate<ClusterStatus> healed(int servers) {
+        return settled(servers).and(s -> s.repair() == null && s.underReplicatedKeys() == 0);
+    }
+
     public static Predicate<ClusterStatus> outOfRing(ServerAddress a) {
         return s -> s.members().stream().noneMatch(m -> m.inRing() && m.address().equals(a.toString()));
     }
