@@ -70,6 +70,8 @@ public final class KvNode implements NodeLogic {
     /** The cluster's replication factor, from the ECS's RING messages (1 standalone). */
     private int replicas = 1;
     private long lastRingRequestAt = Long.MIN_VALUE / 2;
+    /** The newest ring version data was sent to us under: an older ring is never installed after it. */
+    private long ringFloor;
     private ServerAddress ecs;
     private boolean joined;
     private long joinBackoff = JOIN_RETRY_MIN_MILLIS;
@@ -441,6 +443,9 @@ public final class KvNode implements NodeLogic {
     }
 
     private void install(Ring next) {
+        if (next.version() < ringFloor) {
+            return; // a late message: we hold data planned under a newer ring
+        }
         if (ring != null && next.version() <= ring.version()) {
             if (!isServing() && next.contains(ctx.self()) && next.version() == ring.version()) {
                 joined = true; // a re-sent ring after our restart
@@ -593,7 +598,13 @@ public final class KvNode implements NodeLogic {
             return; // a duplicate
         }
         if (ring == null || ring.version() < base) {
-            requestRingSoon(); // the ECS planned it under a ring we have not seen: it asks again if need be
+            // planned under a ring we have not seen yet (its RING was lost): ask for it and look again
+            requestRingSoon();
+            if (msg.length > 9 ? Msg.num(msg, 9) < 50 : true) {
+                byte[][] again = java.util.Arrays.copyOf(msg, 10);
+                again[9] = String.valueOf(msg.length > 9 ? Msg.num(msg, 9) + 1 : 1).getBytes(StandardCharsets.US_ASCII);
+                ctx.schedule(100, () -> startTransfer(from, again));
+            }
             return;
         }
         if (repair && ring.version() > base) {
@@ -741,7 +752,13 @@ public final class KvNode implements NodeLogic {
      * yet. Acknowledging a copy we might then drop as "not ours" under the older ring would lose it.
      */
     private boolean behind(long ringVersion) {
-        if (ring == null || ring.version() < ringVersion) {
+        ringFloor = Math.max(ringFloor, ringVersion);
+        if (ring == null || !ring.contains(ctx.self())) {
+            // not a member (a joiner): it drops nothing before a ring with it arrives, and it will not
+            // install a ring older than this one (see install), so it may keep the copy
+            return false;
+        }
+        if (ring.version() < ringVersion) {
             requestRingSoon();
             return true;
         }
@@ -766,7 +783,7 @@ public final class KvNode implements NodeLogic {
         if (behind(ringVersion)) {
             return;
         }
-        if (ring.version() > ringVersion) {
+        if (ring != null && ring.version() > ringVersion) {
             ctx.send(from, Msg.of(Msg.REPL_NACK, msg[1], ring.version()));
             return;
         }
