@@ -95,6 +95,14 @@ public final class JoinBench {
                     RingKvClient c = clients.computeIfAbsent(owner, a -> RingKvClient.connect(a, Duration.ofSeconds(10)));
                     pending.addAll(c.pipeline(b));
                     batches.put(owner, new ArrayList<>());
+                    if (pending.size() >= 3_000) {
+                        // a bounded window: each write costs three servers work now, and an unbounded
+                        // flood starves the heartbeats on a 2-core machine
+                        for (CompletableFuture<RespValue> f : pending) {
+                            RingKvClient.check(f.join());
+                        }
+                        pending.clear();
+                    }
                 }
             }
             for (Map.Entry<ServerAddress, List<byte[][]>> e : batches.entrySet()) {
