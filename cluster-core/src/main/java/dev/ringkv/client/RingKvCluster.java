@@ -59,8 +59,22 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * fail with {@code DELETE_ERROR}, and conditional forms such as {@code SET ... NX} may report that the
  * condition failed.
  *
- * <p><b>Reads</b> always go to the coordinator. A replica-read mode (reading from any replica, as
- * {@code KEYRANGE_READ} allows) is not implemented yet: it belongs with replication (DESIGN §6).
+ * <p><b>Reads</b> go to the key's coordinator by default, which answers with the last acknowledged write
+ * (it waits for a write of the key that is still being replicated). With
+ * {@link Options#withReplicaReads(boolean) replica reads} on, GET, EXISTS and MGET (sync, async and
+ * through {@code execute}) go instead to a holder of each key chosen at random among its copies — its
+ * coordinator and the next servers clockwise, as {@code KEYRANGE_READ} lists them — so reads spread over
+ * every copy. The number of copies comes with the ring ({@code ring_replicas} in {@code INFO ring}; 1 from
+ * a server that does not report it, which makes every read a coordinator read). The keys of one MGET are
+ * grouped by the holder chosen for each. Every connection then sends {@code READONLY} when it opens,
+ * which changes nothing for writes. Replica reads are <b>eventually consistent</b>: a replica may, for a
+ * short time, answer with a value older than the last acknowledged write (while the ring changes, or
+ * while a copy catches up), so a caller may not see its own write at once, and two reads of one key may
+ * see a newer value and then an older one. In particular, right after a server crashes, the server that
+ * takes over a copy of its ranges may answer their keys as missing until re-replication has copied them
+ * there. A server answers a replica read only for keys it holds under its own ring; for any other it
+ * answers {@code NOT_RESPONSIBLE}, and the read is retried as below, at the coordinator (after a
+ * connection failure: at another holder).
  *
  * <p><b>Threading.</b> Thread-safe. The synchronous methods wait for their asynchronous counterpart.
  * The {@code ...Async} methods send on the calling thread when the node's connection is already open
@@ -81,12 +95,14 @@ public final class RingKvCluster implements AutoCloseable {
      * @param backoffMin  the first back-off (default 10 ms); it doubles per retry, with jitter
      * @param backoffMax  the longest back-off (default 500 ms)
      * @param deadline    total time for one operation, retries included (default 10 s)
+     * @param replicaReads whether GET, EXISTS and MGET may be answered by any holder of their keys, not only
+     *                    the coordinator: eventually consistent, see the class notes (default false)
      */
     public record Options(Duration callTimeout, int maxRetries, Duration backoffMin, Duration backoffMax,
-                          Duration deadline) {
+                          Duration deadline, boolean replicaReads) {
 
         public static final Options DEFAULT = new Options(Duration.ofSeconds(5), 8, Duration.ofMillis(10),
-                Duration.ofMillis(500), Duration.ofSeconds(10));
+                Duration.ofMillis(500), Duration.ofSeconds(10), false);
 
         public Options {
             Objects.requireNonNull(callTimeout, "callTimeout");
@@ -105,26 +121,43 @@ public final class RingKvCluster implements AutoCloseable {
             }
         }
 
+        /** Options with reads at the coordinator (as before replica reads existed). */
+        public Options(Duration callTimeout, int maxRetries, Duration backoffMin, Duration backoffMax,
+                       Duration deadline) {
+            this(callTimeout, maxRetries, backoffMin, backoffMax, deadline, false);
+        }
+
         public Options withCallTimeout(Duration d) {
-            return new Options(d, maxRetries, backoffMin, backoffMax, deadline);
+            return new Options(d, maxRetries, backoffMin, backoffMax, deadline, replicaReads);
         }
 
         public Options withMaxRetries(int n) {
-            return new Options(callTimeout, n, backoffMin, backoffMax, deadline);
+            return new Options(callTimeout, n, backoffMin, backoffMax, deadline, replicaReads);
         }
 
         public Options withBackoff(Duration min, Duration max) {
-            return new Options(callTimeout, maxRetries, min, max, deadline);
+            return new Options(callTimeout, maxRetries, min, max, deadline, replicaReads);
         }
 
         public Options withDeadline(Duration d) {
-            return new Options(callTimeout, maxRetries, backoffMin, backoffMax, d);
+            return new Options(callTimeout, maxRetries, backoffMin, backoffMax, d, replicaReads);
+        }
+
+        /**
+         * Reads (GET, EXISTS, MGET) from any holder of their keys ({@code true}) or from the coordinator only
+         * ({@code false}, the default). Replica reads spread the load over every copy but are eventually
+         * consistent: see the class notes.
+         */
+        public Options withReplicaReads(boolean on) {
+            return new Options(callTimeout, maxRetries, backoffMin, backoffMax, deadline, on);
         }
     }
 
     private static final byte[][] INFO_RING = {ascii("INFO"), ascii("ring")};
     private static final byte[][] KEYRANGE = {ascii("KEYRANGE")};
     private static final byte[][] KEYRANGE_READ = {ascii("KEYRANGE_READ")};
+    private static final byte[][] ROUTING_ON = {ascii("RINGKV"), ascii("ROUTING"), ascii("on")};
+    private static final byte[][] READONLY = {ascii("READONLY")};
     private static final byte[] GET = ascii("GET");
     private static final byte[] SET = ascii("SET");
     private static final byte[] DEL = ascii("DEL");
@@ -134,8 +167,8 @@ public final class RingKvCluster implements AutoCloseable {
     private static final byte[] PUT = ascii("PUT");
     private static final byte[] DELETE = ascii("DELETE");
 
-    /** A ring as one node reported it, with the KEYRANGE text it sent. */
-    private record View(Ring ring, String keyrange, ServerAddress from) {
+    /** A ring as one node reported it, with the KEYRANGE text it sent and its copies per key. */
+    private record View(Ring ring, String keyrange, ServerAddress from, int replicas) {
     }
 
     private final Options options;
@@ -145,12 +178,14 @@ public final class RingKvCluster implements AutoCloseable {
     private final ThreadPoolExecutor connector;
     private final Object ringLock = new Object();
     private volatile Ring ring;
+    private volatile int replicas = 1; // written before ring: a reader of ring then replicas sees a match or newer
     private CompletableFuture<View> refreshing; // guarded by ringLock
     private volatile ServerAddress lastAnswered;
     private volatile boolean closed;
     private final AtomicLong refreshes = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong notResponsible = new AtomicLong();
+    private final ReplicaReads replicaReads = new ReplicaReads();
 
     private RingKvCluster(Options options, List<ServerAddress> seeds) {
         this.options = options;
@@ -196,6 +231,14 @@ public final class RingKvCluster implements AutoCloseable {
     /** The ring this client currently routes by (never null once connected). */
     public Ring ring() {
         return ring;
+    }
+
+    /**
+     * Copies per key under {@link #ring()}, as the node that gave the ring reported it
+     * ({@code ring_replicas} in {@code INFO ring}); 1 if it did not report it.
+     */
+    public int replicas() {
+        return replicas;
     }
 
     /** The seeds this client was connected with. */
@@ -246,6 +289,14 @@ public final class RingKvCluster implements AutoCloseable {
     /** {@code -NOT_RESPONSIBLE} replies received: each means a node's ring differed from this client's. */
     public long notResponsibleReplies() {
         return notResponsible.get();
+    }
+
+    /**
+     * Replica reads: reads (or per-node parts of split reads) sent to a server that is not the coordinator of
+     * their keys under this client's ring. Always 0 without {@link Options#replicaReads()}.
+     */
+    public long replicaReads() {
+        return replicaReads.offCoordinator();
     }
 
     // ---- sync API ---------------------------------------------------------------------------------
@@ -333,7 +384,8 @@ public final class RingKvCluster implements AutoCloseable {
     /**
      * Runs a key command at the coordinator of its key ({@code args[1]}): GET, SET (with options), PUT,
      * DELETE, ... MGET, MSET, DEL and EXISTS may name several keys: they are split per coordinator and the
-     * replies combined as one node would answer.
+     * replies combined as one node would answer. With {@link Options#replicaReads()}, GET, EXISTS and MGET
+     * go to a holder of each key instead (see the class notes).
      *
      * @throws ServerErrorException     for an error reply that retrying cannot fix
      * @throws IllegalArgumentException without a key ({@code args.length < 2})
@@ -436,10 +488,13 @@ public final class RingKvCluster implements AutoCloseable {
     private abstract static class Op {
         final List<byte[]> keys;
         final long deadline;
+        /** A read that any holder of its keys may answer in replica-read mode. */
+        final boolean read;
 
-        Op(List<byte[]> keys, Duration deadline) {
+        Op(List<byte[]> keys, Duration deadline, boolean read) {
             this.keys = keys;
             this.deadline = System.nanoTime() + deadline.toNanos();
+            this.read = read;
         }
 
         abstract byte[][] command(int[] idx);
@@ -457,7 +512,7 @@ public final class RingKvCluster implements AutoCloseable {
         volatile RespValue reply;
 
         SingleOp(byte[][] args) {
-            super(List.<byte[]>of(args[1]), options.deadline());
+            super(List.<byte[]>of(args[1]), options.deadline(), ReplicaReads.isRead(args[0]));
             this.args = args;
         }
 
@@ -477,7 +532,7 @@ public final class RingKvCluster implements AutoCloseable {
         final AtomicLong sum = new AtomicLong();
 
         CountOp(byte[] name, List<byte[]> keys) {
-            super(keys, options.deadline());
+            super(keys, options.deadline(), ReplicaReads.isRead(name));
             this.name = name;
         }
 
@@ -504,7 +559,7 @@ public final class RingKvCluster implements AutoCloseable {
         final AtomicReferenceArray<byte[]> values;
 
         MgetOp(List<byte[]> keys) {
-            super(List.copyOf(keys), options.deadline());
+            super(List.copyOf(keys), options.deadline(), true);
             this.values = new AtomicReferenceArray<>(keys.size());
         }
 
@@ -533,7 +588,7 @@ public final class RingKvCluster implements AutoCloseable {
         final List<byte[]> values;
 
         MsetOp(List<byte[]> keys, List<byte[]> values) {
-            super(List.copyOf(keys), options.deadline());
+            super(List.copyOf(keys), options.deadline(), false);
             this.values = List.copyOf(values);
         }
 
@@ -568,7 +623,7 @@ public final class RingKvCluster implements AutoCloseable {
         }
         CompletableFuture<Void> done;
         try {
-            done = run(op, all, 0);
+            done = run(op, all, 0, null);
         } catch (RuntimeException e) {
             done = CompletableFuture.failedFuture(e);
         }
@@ -586,16 +641,34 @@ public final class RingKvCluster implements AutoCloseable {
         return out;
     }
 
-    /** Sends the command for these keys to their coordinators under the current ring. */
-    private CompletableFuture<Void> run(Op op, int[] idx, int attempt) {
+    /**
+     * Sends the command for these keys to their coordinators under the current ring. In replica-read mode a
+     * read goes to a holder of each key instead, on its first try and after a connection failure at
+     * {@code unreachable} (another holder then); its other retries go to the coordinator.
+     */
+    private CompletableFuture<Void> run(Op op, int[] idx, int attempt, ServerAddress unreachable) {
         if (closed) {
             return CompletableFuture.failedFuture(closedError());
         }
         Ring r = ring;
+        int rf = replicas;
+        boolean spread = op.read && options.replicaReads() && (attempt == 0 || unreachable != null);
         Map<ServerAddress, List<Integer>> groups = new LinkedHashMap<>();
+        Set<ServerAddress> offCoordinator = spread ? new LinkedHashSet<>() : Set.of();
         for (int i : idx) {
-            groups.computeIfAbsent(r.coordinatorOf(op.keys.get(i)), a -> new ArrayList<>()).add(i);
+            byte[] key = op.keys.get(i);
+            ServerAddress target;
+            if (spread) {
+                target = replicaReads.pick(r, rf, key, unreachable);
+                if (!target.equals(r.coordinatorOf(key))) {
+                    offCoordinator.add(target);
+                }
+            } else {
+                target = r.coordinatorOf(key);
+            }
+            groups.computeIfAbsent(target, a -> new ArrayList<>()).add(i);
         }
+        replicaReads.sentOffCoordinator(offCoordinator.size());
         if (groups.size() == 1) {
             Map.Entry<ServerAddress, List<Integer>> g = groups.entrySet().iterator().next();
             return attempt(op, g.getKey(), idx, attempt, r.version());
@@ -669,7 +742,8 @@ public final class RingKvCluster implements AutoCloseable {
                 timer.schedule(() -> {
                     CompletableFuture<Void> next;
                     try {
-                        next = run(op, idx, attempt + 1);
+                        // a read that could not reach a replica tries another holder; all else the coordinator
+                        next = run(op, idx, attempt + 1, e instanceof ConnectionException ? target : null);
                     } catch (RuntimeException x) {
                         next = CompletableFuture.failedFuture(x);
                     }
@@ -788,7 +862,7 @@ public final class RingKvCluster implements AutoCloseable {
             }
             long v1 = ringVersion(a, before);
             long v2 = ringVersion(a, after);
-            if (v1 != v2 || !(text instanceof RespValue.Bulk b)) {
+            if (v1 != v2 || !(text instanceof RespValue.Bulk b) || !(after instanceof RespValue.Bulk info)) {
                 throw new ConnectionException(a + " changed its ring while we read it (v" + v1 + " -> v" + v2 + ")");
             }
             Ring r;
@@ -800,7 +874,7 @@ public final class RingKvCluster implements AutoCloseable {
             if (r.isEmpty()) {
                 throw new RetryableServerException("STOPPED " + a + " has no servers in its ring");
             }
-            View view = new View(r, b.utf8(), a);
+            View view = new View(r, b.utf8(), a, ReplicaReads.replicasIn(info.utf8()));
             install(view);
             return view;
         });
@@ -814,6 +888,7 @@ public final class RingKvCluster implements AutoCloseable {
             if (cur != null && v.ring().version() <= cur.version()) {
                 return;
             }
+            replicas = v.replicas();
             ring = v.ring();
             if (cur != null) {
                 for (ServerAddress m : cur.members()) {
@@ -895,10 +970,14 @@ public final class RingKvCluster implements AutoCloseable {
                     throw closedError();
                 }
                 c = RingKvClient.connect(address, options.callTimeout());
-                try {
-                    c.execute("RINGKV", "ROUTING", "on");
-                } catch (ServerErrorException notAKvNode) {
-                    // the ECS (or a plain Redis server): fine for KEYRANGE; no key is routed to it
+                List<CompletableFuture<RespValue>> setup = c.pipeline(options.replicaReads()
+                        ? List.of(ROUTING_ON, READONLY) : List.<byte[][]>of(ROUTING_ON));
+                // an error reply to ROUTING: the ECS (or a plain Redis server), fine for KEYRANGE; no key is
+                // routed to it
+                c.await(setup.get(0));
+                if (options.replicaReads()) {
+                    // an error reply: a server from before replica reads; it gets coordinator reads only
+                    replicaReads.readOnly(address, !(c.await(setup.get(1)) instanceof RespValue.Error));
                 }
                 synchronized (this) {
                     if (closed) {

@@ -55,6 +55,26 @@ class RingKvClusterTest {
         }
     }
 
+    /** A node's {@code total_commands_processed} (client and forwarded commands; this INFO included). */
+    private static long commandsProcessed(ServerAddress node) {
+        try (RingKvClient c = RingKvClient.connect(node, Duration.ofSeconds(5))) {
+            for (String line : ((RespValue.Bulk) c.execute("INFO", "stats")).utf8().split("\r\n")) {
+                if (line.startsWith("total_commands_processed:")) {
+                    return Long.parseLong(line.substring("total_commands_processed:".length()));
+                }
+            }
+            throw new AssertionError("no total_commands_processed in INFO stats of " + node);
+        }
+    }
+
+    private static Map<ServerAddress, Long> commandsProcessed(List<NioNode> nodes) {
+        Map<ServerAddress, Long> m = new LinkedHashMap<>();
+        for (NioNode n : nodes) {
+            m.put(n.address(), commandsProcessed(n.address()));
+        }
+        return m;
+    }
+
     @Test
     void everyKeyLandsOnItsCoordinatorAndMultiKeyCommandsAreSplitAndReassembled() throws Exception {
         try (LoopbackCluster lc = LoopbackCluster.start(dir, 3);
@@ -258,6 +278,238 @@ class RingKvClusterTest {
             }
             assertEquals(3L * (n + na), total, "three copies of each key, on its three holders only");
         }
+    }
+
+    @Test
+    void replicaReadsSpreadOverEveryCopyAndReturnAcknowledgedValues() throws Exception {
+        RingKvCluster.Options replicaReads = RingKvCluster.Options.DEFAULT.withReplicaReads(true);
+        try (LoopbackCluster lc = LoopbackCluster.start(dir, 4);
+             RingKvCluster writer = RingKvCluster.connect(lc.members.get(0).address());
+             RingKvCluster reader = RingKvCluster.connect(replicaReads, lc.members.get(1).address())) {
+            assertFalse(writer.options().replicaReads(), "coordinator reads by default");
+            assertEquals(3, writer.replicas(), "the ring comes with its replication factor");
+            assertEquals(3, reader.replicas());
+            Map<String, String> data = new LinkedHashMap<>();
+            for (int i = 0; i < 300; i++) {
+                data.put("k" + i, "v" + i);
+                writer.set("k" + i, "v" + i);
+            }
+
+            // an acknowledged write is on every copy: whichever holder a read picks answers it
+            for (Map.Entry<String, String> e : data.entrySet()) {
+                assertEquals(e.getValue(), reader.get(e.getKey()), e.getKey());
+            }
+            long offCoordinator = reader.replicaReads();
+            // two of a key's three holders are not its coordinator: about 200 of the 300 reads
+            assertTrue(offCoordinator >= 100 && offCoordinator <= 300, offCoordinator + " replica reads of 300");
+            assertEquals(0, reader.retries(), "every holder answered at once");
+            assertEquals(0, reader.notResponsibleReplies());
+
+            List<byte[]> keys = new ArrayList<>();
+            List<CompletableFuture<byte[]>> async = new ArrayList<>();
+            for (String k : data.keySet()) {
+                keys.add(k.getBytes(StandardCharsets.UTF_8));
+                async.add(reader.getAsync(k.getBytes(StandardCharsets.UTF_8)));
+            }
+            List<byte[]> mget = reader.mget(keys);
+            int i = 0;
+            for (String v : data.values()) {
+                assertArrayEquals(v.getBytes(StandardCharsets.UTF_8), async.get(i).get(10, TimeUnit.SECONDS));
+                assertArrayEquals(v.getBytes(StandardCharsets.UTF_8), mget.get(i));
+                i++;
+            }
+            assertEquals(java.util.Arrays.asList("v7", null, "v123"), reader.mget("k7", "missing", "k123"));
+            assertNull(reader.get("missing"));
+            assertTrue(reader.exists("k42"));
+            assertFalse(reader.exists("missing"));
+            assertEquals(RespValue.integer(3), reader.execute("EXISTS", "k1", "k2", "missing", "k3"));
+            assertEquals(RespValue.bulk("v9"), reader.execute("GET", "k9"));
+            assertTrue(reader.replicaReads() > offCoordinator);
+            assertEquals(0, reader.retries());
+
+            // writes through a replica-read client go to the coordinator as always
+            reader.set("k1", "new");
+            assertEquals("new", writer.get("k1"));
+            assertEquals("new", reader.get("k1"), "acknowledged: every copy has it");
+            assertTrue(reader.del("k1"));
+            assertNull(reader.get("k1"));
+            assertEquals(0, writer.replicaReads(), "a default client reads at the coordinator only");
+            assertEquals(0, reader.retries());
+
+            // the servers' own counters: the keys one server coordinates are read from all three of their
+            // holders, and never from the fourth server, which holds none of them
+            Ring ring = reader.ring();
+            Map<ServerAddress, List<String>> byCoordinator = new HashMap<>();
+            for (String k : data.keySet()) {
+                if (!k.equals("k1")) {
+                    byCoordinator.computeIfAbsent(ring.coordinatorOf(k.getBytes(StandardCharsets.UTF_8)),
+                            a -> new ArrayList<>()).add(k);
+                }
+            }
+            ServerAddress busiest = null;
+            for (ServerAddress a : byCoordinator.keySet()) {
+                if (busiest == null || byCoordinator.get(a).size() > byCoordinator.get(busiest).size()) {
+                    busiest = a;
+                }
+            }
+            List<String> itsKeys = byCoordinator.get(busiest); // at least 300 / 4 of them
+            List<ServerAddress> holders = ring.replicasOf(itsKeys.get(0).getBytes(StandardCharsets.UTF_8), 3);
+            Map<ServerAddress, Long> before = commandsProcessed(lc.members);
+            for (String k : itsKeys) {
+                assertEquals(data.get(k), reader.get(k));
+            }
+            Map<ServerAddress, Long> after = commandsProcessed(lc.members);
+            long total = 0;
+            Map<ServerAddress, Long> served = new LinkedHashMap<>();
+            for (ServerAddress a : before.keySet()) {
+                long n = after.get(a) - before.get(a) - 1; // less the INFO that read the counter
+                served.put(a, n);
+                total += n;
+                if (!holders.contains(a)) {
+                    assertEquals(0, n, a + " holds none of the keys " + busiest + " coordinates: " + served);
+                }
+            }
+            assertEquals(itsKeys.size(), total, "one command per read: " + served);
+            assertTrue(served.get(busiest) < itsKeys.size(), "not every read went to the coordinator: " + served);
+            for (ServerAddress a : holders) {
+                assertTrue(served.get(a) > 0, a + " served some of " + itsKeys.size() + " reads: " + served);
+            }
+            assertEquals(0, reader.retries());
+        }
+    }
+
+    @Test
+    void replicaReadsStayCorrectWhileAServerJoins() throws Exception {
+        RingKvCluster.Options replicaReads = RingKvCluster.Options.DEFAULT.withReplicaReads(true);
+        try (LoopbackCluster lc = LoopbackCluster.start(dir, 3);
+             RingKvCluster writer = RingKvCluster.connect(lc.members.get(0).address());
+             RingKvCluster reader = RingKvCluster.connect(replicaReads, lc.members.get(1).address())) {
+            long versionBefore = reader.ring().version();
+            assertEquals(3, reader.replicas());
+            int n = 300;
+            for (int i = 0; i < n; i++) {
+                writer.set("r" + i, "value-" + i);
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger reads = new AtomicInteger();
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            Thread readerThread = new Thread(() -> {
+                try {
+                    for (int i = 0; !stop.get(); i = (i + 7) % n) {
+                        String got = reader.get("r" + i);
+                        if (!("value-" + i).equals(got)) {
+                            throw new AssertionError("r" + i + " read " + got + " during the ring change");
+                        }
+                        if (i % 10 == 0) {
+                            List<String> some = reader.mget("r" + i, "r" + (i + 1) % n, "r" + (i + 2) % n);
+                            List<String> want = List.of("value-" + i, "value-" + (i + 1) % n, "value-" + (i + 2) % n);
+                            if (!want.equals(some)) {
+                                throw new AssertionError("MGET read " + some + " during the ring change");
+                            }
+                        }
+                        reads.incrementAndGet();
+                    }
+                } catch (Throwable t) {
+                    error.set(t);
+                }
+            }, "replica-reader");
+            readerThread.start();
+            try {
+                LoopbackCluster.await("some reads before the change", () -> reads.get() > 200 || error.get() != null);
+                NioNode d = lc.addMember();
+                lc.awaitRing(4);
+                // a server that no longer holds a key refuses it with its newer ring: the client refreshes
+                LoopbackCluster.await("the reader routing by the 4-server ring",
+                        () -> reader.ring().size() == 4 || error.get() != null);
+                int atChange = reads.get();
+                LoopbackCluster.await("reads under the new ring", () -> reads.get() > atChange + 300 || error.get() != null);
+                stop.set(true);
+                readerThread.join(TimeUnit.SECONDS.toMillis(30));
+                assertFalse(readerThread.isAlive());
+                if (error.get() != null) {
+                    throw new AssertionError("an error reached the caller after " + reads.get() + " reads", error.get());
+                }
+                assertTrue(reader.notResponsibleReplies() > 0, "the NOT_RESPONSIBLE path was taken");
+                assertTrue(reader.ring().version() > versionBefore);
+                assertEquals(lc.status().ringVersion(), reader.ring().version());
+                assertEquals(3, reader.replicas());
+
+                // settled: every key reads back from its new holders, the new server among them
+                long retries = reader.retries();
+                long dBefore = commandsProcessed(d.address());
+                for (int i = 0; i < n; i++) {
+                    assertEquals("value-" + i, reader.get("r" + i));
+                }
+                List<byte[]> keys = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    keys.add(("r" + i).getBytes(StandardCharsets.UTF_8));
+                }
+                List<byte[]> values = reader.mget(keys);
+                for (int i = 0; i < n; i++) {
+                    assertArrayEquals(("value-" + i).getBytes(StandardCharsets.UTF_8), values.get(i), "r" + i);
+                }
+                assertTrue(commandsProcessed(d.address()) - dBefore > 1, "the new server answered reads too");
+                assertEquals(retries, reader.retries(), "a settled ring: no more retries");
+            } finally {
+                stop.set(true);
+                readerThread.join(TimeUnit.SECONDS.toMillis(30));
+            }
+        }
+    }
+
+    @Test
+    void replicaReadsOnAOneNodeRingAreCoordinatorReads() throws Exception {
+        NioNode node = Servers.standalone(ServerOptions.loopback(0), dir);
+        try (RingKvCluster c = RingKvCluster.connect(RingKvCluster.Options.DEFAULT.withReplicaReads(true),
+                node.address())) {
+            assertEquals(1, c.replicas());
+            c.set("a", "1");
+            assertEquals("1", c.get("a"));
+            assertEquals(java.util.Arrays.asList("1", null), c.mget("a", "b"));
+            assertTrue(c.exists("a"));
+            assertEquals(0, c.replicaReads());
+            assertEquals(0, c.retries());
+        } finally {
+            node.close();
+        }
+    }
+
+    @Test
+    void aReplicaReadGoesToAHolderAndFallsBackToTheCoordinator() {
+        List<ServerAddress> members = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            members.add(new ServerAddress("127.0.0.1", 7000 + i));
+        }
+        Ring ring = new Ring(1, 1, members);
+        byte[] key = "some-key".getBytes(StandardCharsets.UTF_8);
+        List<ServerAddress> holders = ring.replicasOf(key, 3);
+        ReplicaReads rr = new ReplicaReads();
+        Set<ServerAddress> picked = new HashSet<>();
+        for (int i = 0; i < 300; i++) {
+            picked.add(rr.pick(ring, 3, key, null));
+        }
+        assertEquals(new HashSet<>(holders), picked, "every holder, and only holders");
+        assertEquals(holders.get(0), rr.pick(ring, 1, key, null), "one copy: the coordinator");
+        for (int i = 0; i < 100; i++) {
+            assertFalse(rr.pick(ring, 3, key, holders.get(1)).equals(holders.get(1)), "not the one that failed");
+        }
+        rr.readOnly(holders.get(1), false);
+        rr.readOnly(holders.get(2), false);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(holders.get(0), rr.pick(ring, 3, key, null), "replicas that refused READONLY are skipped");
+        }
+        assertEquals(holders.get(0), rr.pick(ring, 3, key, holders.get(0)), "nothing else left: the coordinator");
+        rr.readOnly(holders.get(2), true);
+        assertEquals(holders.get(2), rr.pick(ring, 3, key, holders.get(0)));
+
+        assertEquals(3, ReplicaReads.replicasIn("# Ring\r\nring_version:4\r\nring_replicas:3\r\nserving:1\r\n"));
+        assertEquals(1, ReplicaReads.replicasIn("# Ring\r\nring_version:4\r\nring_members:2\r\n"), "an older server");
+        assertEquals(1, ReplicaReads.replicasIn("ring_replicas:x\r\n"));
+        assertTrue(ReplicaReads.isRead("get".getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(ReplicaReads.isRead("MGET".getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(ReplicaReads.isRead("Exists".getBytes(StandardCharsets.US_ASCII)));
+        assertFalse(ReplicaReads.isRead("SET".getBytes(StandardCharsets.US_ASCII)));
+        assertFalse(ReplicaReads.isRead("DEL".getBytes(StandardCharsets.US_ASCII)));
     }
 
     @Test
