@@ -104,6 +104,14 @@ public final class Ecs implements NodeLogic {
         antiEntropy.start(config.antiEntropyMillis());
     }
 
+    /**
+     * The ring version in which every range has all its copies (0 while a re-replication is under way):
+     * servers serve {@code READONLY} reads only then, since a new holder may still be receiving its copy.
+     */
+    private long fullyReplicatedVersion() {
+        return repair == null && settled.equals(ring) ? ring.version() : 0;
+    }
+
     /** Copies per key in the published ring. */
     public int replicationFactor() {
         return Msg.effectiveReplicas(ring, config.replicas());
@@ -221,7 +229,8 @@ public final class Ecs implements NodeLogic {
             if (down && now - m.stateSince > DOWN_HEARTBEAT_MILLIS) {
                 continue;
             }
-            ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq, down ? 0 : m.lastAckedSeq, ring.version(), lease));
+            ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq, down ? 0 : m.lastAckedSeq, ring.version(), lease,
+                    fullyReplicatedVersion()));
         }
         ctx.schedule(config.heartbeatMillis(), this::tick);
     }

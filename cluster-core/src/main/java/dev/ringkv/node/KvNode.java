@@ -70,6 +70,8 @@ public final class KvNode implements NodeLogic {
     /** The cluster's replication factor, from the ECS's RING messages (1 standalone). */
     private int replicas = 1;
     private long lastRingRequestAt = Long.MIN_VALUE / 2;
+    /** The ring version the ECS last said has every copy of every range (HB): replica reads need it. */
+    private long fullyReplicated;
     /** The newest ring version data was sent to us under: an older ring is never installed after it. */
     private long ringFloor;
     private ServerAddress ecs;
@@ -403,6 +405,9 @@ public final class KvNode implements NodeLogic {
         long hbSeq = Msg.num(msg, 2);
         if (msg.length > 5) {
             renewLease(Msg.num(msg, 3), Msg.num(msg, 5));
+        }
+        if (msg.length > 6) {
+            fullyReplicated = Msg.num(msg, 6);
         }
         ackSentAt.put(hbSeq, now);
         ctx.send(from, Msg.of(Msg.HB_ACK, ctx.self(), hbSeq, ring == null ? 0 : ring.version(),
@@ -965,6 +970,9 @@ public final class KvNode implements NodeLogic {
     }
 
     private boolean holdsAll(List<byte[]> keys) {
+        if (fullyReplicated != ring.version()) {
+            return false; // a re-replication may still be filling this server's new ranges: ask the coordinator
+        }
         int rf = replicationFactor();
         for (byte[] k : keys) {
             if (!ring.isResponsible(ctx.self(), Hashing.position(k), rf)) {

@@ -17,7 +17,7 @@ import java.util.Locale;
  *                XFER_DONE plan xfer · XFER_FAILED plan xfer reason · XFER_PROGRESS plan xfer entries
  *                UNANSWERED addr peer (a replica did not acknowledge a write) · DIGEST_REPLY check index digest
  *                SWITCH_ACK plan
- * ECS → server   HB term seq ackedSeq ringVersion leaseMillis · RING term version replicas member...
+ * ECS → server   HB term seq ackedSeq ringVersion leaseMillis fullyReplicatedVersion · RING term version replicas member...
  *                LEASE term ackedSeq leaseMillis (at once, on each acknowledgement)
  *                XFER term plan xfer fromHex toHex target mode (mode: plan | repair)
  *                XFER_ABORT term plan · LEFT term · SWITCH term plan fromHex toHex (stop coordinating the range)

@@ -170,6 +170,39 @@ class ReplicationSimulationTest {
     }
 
     @Test
+    void replicaReadsDuringAReReplicationNeverMissAKey() {
+        try (SimCluster c = ClusterSimulationTest.start(7, 5)) {
+            load(c, 300, "v");
+            ServerAddress victim = c.members.iterator().next();
+            long versionBefore = c.ecs().ring().version();
+            c.sim.crash(victim);
+            c.members.remove(victim);
+            assertTrue(c.sim.runUntil(() -> c.ecs().ring().version() > versionBefore
+                    && c.ecs().status().repair() != null, 5_000));
+            int checked = 0;
+            for (ServerAddress s : c.upMembers()) {
+                SimClient cl = c.clientOn(s);
+                cl.call("READONLY");
+                List<Outcome> reads = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    reads.add(cl.call("GET", "k" + i));
+                }
+                c.sim.runUntil(() -> reads.stream().noneMatch(Outcome::isPending), 10_000);
+                for (int i = 0; i < 300; i++) {
+                    RespValue r = reads.get(i).reply();
+                    if (!(r instanceof RespValue.Error)) {
+                        assertEquals(RespValue.bulk("v" + i), r, "READONLY GET k" + i + " on " + s + " mid-repair");
+                        checked++;
+                    }
+                }
+                cl.close();
+            }
+            assertTrue(c.ecs().status().repair() != null || checked > 0);
+            assertTrue(c.awaitSettled(60_000));
+        }
+    }
+
+    @Test
     void replicaReadsNeedReadonlyAndOnlyServeHeldKeys() {
         try (SimCluster c = ClusterSimulationTest.start(6, 5)) {
             load(c, 50, "v");
