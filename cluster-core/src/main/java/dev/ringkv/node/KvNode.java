@@ -63,6 +63,14 @@ public final class KvNode implements NodeLogic {
     private final Map<String, TransferOut> outgoing = new TreeMap<>();
     /** Plan transfers this node finished since the last ring: their ranges are with their new owners. */
     private final List<TransferOut> handedOver = new ArrayList<>();
+    /** Plans the ECS aborted, so their done reports stop. */
+    private final java.util.Set<Long> abortedPlans = java.util.Collections.newSetFromMap(
+            new java.util.LinkedHashMap<Long, Boolean>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+                    return size() > 256;
+                }
+            });
     private long handoffSeq;
     private final Map<Long, FwdWait> fwdWrites = new HashMap<>();
     private Supplier<Map<String, String>> runtimeInfo = Map::of;
@@ -628,7 +636,7 @@ public final class KvNode implements NodeLogic {
                 } else {
                     handedOver.add(done);
                 }
-                ctx.send(from, Msg.of(Msg.XFER_DONE, planId, xfer));
+                reportDone(from, planId, xfer, ring.version(), 0);
             }
 
             @Override
@@ -643,7 +651,24 @@ public final class KvNode implements NodeLogic {
         t.start();
     }
 
+    /**
+     * Tells the ECS a transfer is done, and again every second while the ring and the plan stay the same
+     * (for at most a minute): a lost report would otherwise hold the plan until its timeout.
+     */
+    private void reportDone(ServerAddress ecsAddr, long planId, int xfer, long ringVersion, int attempt) {
+        ctx.send(ecsAddr, Msg.of(Msg.XFER_DONE, planId, xfer));
+        ctx.schedule(1_000, () -> {
+            boolean planOn = handedOver.stream().anyMatch(t -> t.planId == planId && t.xfer == xfer);
+            boolean repairDone = !outgoing.containsKey(TransferOut.key(planId, xfer)) && !planOn;
+            if (attempt < 60 && ring != null && ring.version() == ringVersion && (planOn || repairDone)
+                    && !abortedPlans.contains(planId)) {
+                reportDone(ecsAddr, planId, xfer, ringVersion, attempt + 1);
+            }
+        });
+    }
+
     private void abortTransfers(long planId) {
+        abortedPlans.add(planId);
         handedOver.removeIf(t -> t.planId == planId); // this node still holds those ranges
         outgoing.values().removeIf(t -> {
             if (t.planId == planId) {
