@@ -596,6 +596,9 @@ public final class Ecs implements NodeLogic {
 
     private void transferDone(ServerAddress from, long planId, int xfer) {
         if (repair != null && repair.id == planId && xfer < repair.transfers.size()) {
+            if (repair.done[xfer]) {
+                return; // a repeated report is no progress
+            }
             repair.done[xfer] = true;
             repair.entriesSent[xfer] = Math.max(repair.entriesSent[xfer], Math.max(0, repair.entriesTotal[xfer]));
             repair.lastProgress = ctx.now();
@@ -617,6 +620,9 @@ public final class Ecs implements NodeLogic {
                 ctx.send(from, Msg.of(Msg.XFER_ABORT, term, planId)); // it missed the abort: let go again
             }
             return; // (a finished plan's late report needs nothing: the ring tells the source)
+        }
+        if (plan.done[xfer]) {
+            return; // a repeated report is no progress
         }
         plan.done[xfer] = true;
         plan.lastProgress = ctx.now();
