@@ -118,9 +118,8 @@ public final class KvNode implements NodeLogic {
         this.config = config;
         this.store = ctx.storage();
         this.forwarder = new Forwarder(ctx);
-        this.replication = new Replication(ctx);
+        this.replication = new Replication(ctx, () -> ecs);
         this.ecs = config.ecs();
-        replication.ecs(ecs);
     }
 
     @Override
@@ -384,7 +383,7 @@ public final class KvNode implements NodeLogic {
             case Msg.ECS_IS -> redirected(Msg.addr(msg, 1));
             case Msg.JOIN, Msg.RING_REQUEST -> redirectJoin(Msg.addr(msg, 1));
             case Msg.LEFT -> left();
-            case Msg.XFER -> startTransfer(from, msg);
+            case Msg.XFER -> startTransfer(from, msg, 0);
             case Msg.XFER_ABORT -> abortTransfers(Msg.num(msg, 2));
             case Msg.XFER_ACK -> transferAck(msg);
             case Msg.XFER_DATA -> receiveChunk(from, msg);
@@ -406,7 +405,6 @@ public final class KvNode implements NodeLogic {
         if (!from.equals(ecs)) {
             LOG.info("{} the ECS is now {} (was {})", ctx.self(), from, ecs);
             ecs = from;
-            replication.ecs(ecs);
             ackSentAt.clear();
         }
         long now = ctx.now();
@@ -438,7 +436,6 @@ public final class KvNode implements NodeLogic {
         if (!realEcs.equals(ecs)) {
             LOG.info("{} {} is not the ECS; joining through {}", ctx.self(), ecs, realEcs);
             ecs = realEcs;
-            replication.ecs(ecs);
             joinBackoff = JOIN_RETRY_MIN_MILLIS;
             if (preJoin) {
                 requestRing();
@@ -598,7 +595,7 @@ public final class KvNode implements NodeLogic {
 
     // ---- transfers (DESIGN §7) ---------------------------------------------------------------------
 
-    private void startTransfer(ServerAddress from, byte[][] msg) {
+    private void startTransfer(ServerAddress from, byte[][] msg, int attempt) {
         ecs = from;
         long planId = Msg.num(msg, 2);
         int xfer = (int) Msg.num(msg, 3);
@@ -613,10 +610,8 @@ public final class KvNode implements NodeLogic {
         if (ring == null || ring.version() < base) {
             // planned under a ring we have not seen yet (its RING was lost): ask for it and look again
             requestRingSoon();
-            if (msg.length > 9 ? Msg.num(msg, 9) < 50 : true) {
-                byte[][] again = java.util.Arrays.copyOf(msg, 10);
-                again[9] = String.valueOf(msg.length > 9 ? Msg.num(msg, 9) + 1 : 1).getBytes(StandardCharsets.US_ASCII);
-                ctx.schedule(100, () -> startTransfer(from, again));
+            if (attempt < 50) {
+                ctx.schedule(100, () -> startTransfer(from, msg, attempt + 1));
             }
             return;
         }
@@ -658,10 +653,8 @@ public final class KvNode implements NodeLogic {
     private void reportDone(ServerAddress ecsAddr, long planId, int xfer, long ringVersion, int attempt) {
         ctx.send(ecsAddr, Msg.of(Msg.XFER_DONE, planId, xfer));
         ctx.schedule(1_000, () -> {
-            boolean planOn = handedOver.stream().anyMatch(t -> t.planId == planId && t.xfer == xfer);
-            boolean repairDone = !outgoing.containsKey(TransferOut.key(planId, xfer)) && !planOn;
-            if (attempt < 60 && ring != null && ring.version() == ringVersion && (planOn || repairDone)
-                    && !abortedPlans.contains(planId)) {
+            // a new ring ends a plan; an abort ends it too; the ECS ignores reports it has already counted
+            if (attempt < 60 && ring.version() == ringVersion && !abortedPlans.contains(planId)) {
                 reportDone(ecsAddr, planId, xfer, ringVersion, attempt + 1);
             }
         });
@@ -703,29 +696,31 @@ public final class KvNode implements NodeLogic {
         if (behind(Msg.num(msg, 4))) {
             return; // no acknowledgement until we have the ring it was sent under: the sender resends
         }
-        Ack ack = new Ack(v -> {
-            if (v == RespValue.OK) {
-                ctx.send(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3]));
-            } // else: no acknowledgement, the sender resends the chunk
-        }, RespValue.OK);
-        for (int i = 5; i + 4 < msg.length; i += 5) {
-            byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, i + 1)) ? null : msg[i + 2];
-            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4)), ack);
-        }
-        ackWhenDurable(ack);
+        applyCopies(from, msg, 5, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3]));
     }
 
     private void receiveForwardedWrite(ServerAddress from, byte[][] msg) {
         if (msg.length > 7 && behind(Msg.num(msg, 7))) {
             return;
         }
+        applyCopies(from, msg, 2, Msg.of(Msg.FWD_ACK, msg[1]));
+    }
+
+    /**
+     * Applies the entries ({@code key kind value term seq}, five fields each) from {@code msg[first]} on,
+     * and sends {@code acknowledgement} back once they are all durable (and passed on, if their range is
+     * moving away); after a failure nothing is sent and the sender sends them again.
+     */
+    private void applyCopies(ServerAddress from, byte[][] msg, int first, byte[][] acknowledgement) {
         Ack ack = new Ack(v -> {
             if (v == RespValue.OK) {
-                ctx.send(from, Msg.of(Msg.FWD_ACK, msg[1]));
+                ctx.send(from, acknowledgement);
             }
         }, RespValue.OK);
-        byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, 3)) ? null : msg[4];
-        applyCopy(msg[2], value, new Version(Msg.num(msg, 5), Msg.num(msg, 6)), ack);
+        for (int i = first; i + 4 < msg.length; i += 5) {
+            byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, i + 1)) ? null : msg[i + 2];
+            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4)), ack);
+        }
         ackWhenDurable(ack);
     }
 
@@ -817,14 +812,7 @@ public final class KvNode implements NodeLogic {
             ctx.send(from, Msg.of(Msg.REPL_NACK, msg[1], ring.version()));
             return;
         }
-        Ack ack = new Ack(v -> {
-            if (v == RespValue.OK) {
-                ctx.send(from, Msg.of(Msg.REPL_ACK, msg[1]));
-            }
-        }, RespValue.OK);
-        byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, 4)) ? null : msg[5];
-        applyCopy(msg[3], value, new Version(Msg.num(msg, 6), Msg.num(msg, 7)), ack);
-        ackWhenDurable(ack);
+        applyCopies(from, msg, 3, Msg.of(Msg.REPL_ACK, msg[1]));
     }
 
     /**

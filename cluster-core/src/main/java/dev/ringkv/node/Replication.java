@@ -45,6 +45,8 @@ final class Replication {
     static final long TIMEOUT_MILLIS = 5_000;
 
     private final NodeContext ctx;
+    /** Where to report silent replicas: the current ECS (null for a standalone node). */
+    private final java.util.function.Supplier<ServerAddress> ecs;
     private final Map<Long, Pending> pending = new LinkedHashMap<>();
     /** The newest write in flight per key (ISO-8859-1 text of the key bytes). */
     private final Map<String, Pending> latestByKey = new HashMap<>();
@@ -81,8 +83,9 @@ final class Replication {
         }
     }
 
-    Replication(NodeContext ctx) {
+    Replication(NodeContext ctx, java.util.function.Supplier<ServerAddress> ecs) {
         this.ctx = ctx;
+        this.ecs = ecs;
         // ids never repeat across restarts, so a late answer meant for a previous run matches nothing
         this.nextId = (ctx.random().nextLong() & 0x3fffffffffffffffL) >>> 8;
     }
@@ -227,7 +230,7 @@ final class Replication {
         ctx.schedule(RESEND_MILLIS, () -> {
             ticking = false;
             long now = ctx.now();
-            ServerAddress ecs = ecsForReports;
+            ServerAddress reportTo = ecs.get();
             for (Pending w : new ArrayList<>(pending.values())) {
                 long age = now - w.startedAt;
                 if (age >= TIMEOUT_MILLIS) {
@@ -241,12 +244,12 @@ final class Replication {
                 }
                 for (ServerAddress r : w.awaiting) {
                     ctx.send(r, w.message);
-                    if (age >= REPORT_MILLIS && ecs != null) {
+                    if (age >= REPORT_MILLIS && reportTo != null) {
                         Long last = reportedAt.get(r);
                         if (last == null || now - last >= 1_000) {
                             reportedAt.put(r, now);
                             LOG.warn("{} replica {} has not confirmed a write for {} ms; telling the ECS", ctx.self(), r, age);
-                            ctx.send(ecs, Msg.of(Msg.UNANSWERED, ctx.self(), r));
+                            ctx.send(reportTo, Msg.of(Msg.UNANSWERED, ctx.self(), r));
                         }
                     }
                 }
@@ -255,11 +258,5 @@ final class Replication {
                 tick();
             }
         });
-    }
-
-    private ServerAddress ecsForReports;
-
-    void ecs(ServerAddress ecs) {
-        this.ecsForReports = ecs;
     }
 }
