@@ -275,7 +275,7 @@ public final class Ecs implements NodeLogic {
             abortPlan("no progress for " + (now - p.lastProgress) + " ms");
             requeue(p);
             startNextPlan();
-        } else if (plan != null && plan.switchAt != null && hbSeq % 2 == 0) {
+        } else if (plan != null && plan.switchAt != null && now - plan.switchSentAt >= config.heartbeatMillis()) {
             sendSwitch(); // the SWITCH or its acknowledgement may have been lost
         }
         if (repair != null && now - repair.lastProgress > config.planTimeoutMillis()) {
@@ -302,7 +302,11 @@ public final class Ecs implements NodeLogic {
         if (m.state == MemberState.UP) {
             setState(m, MemberState.SUSPECT, "connection reset");
         }
-        // probe at once rather than wait out the timeout (no new lease in a probe)
+        probe(peer); // at once, rather than wait out the timeout
+    }
+
+    /** A heartbeat with no lease: its answer, or a refused connection, says whether the server is there. */
+    private void probe(ServerAddress peer) {
         ctx.send(peer, Msg.of(Msg.HB, term, ++hbSeq, 0, ring.version(), 0));
     }
 
@@ -528,7 +532,7 @@ public final class Ecs implements NodeLogic {
             return;
         }
         events.add("member", reporter + " reports " + peer + " is not confirming replicated writes");
-        ctx.send(peer, Msg.of(Msg.HB, term, ++hbSeq, 0, ring.version(), 0));
+        probe(peer);
     }
 
     private void startNextPlan() {
@@ -654,6 +658,7 @@ public final class Ecs implements NodeLogic {
     }
 
     private void sendSwitch() {
+        plan.switchSentAt = ctx.now();
         ctx.send(plan.switchAt, Msg.of(Msg.SWITCH, term, plan.id, plan.switchRange.from().hex(),
                 plan.switchRange.to().hex()));
     }

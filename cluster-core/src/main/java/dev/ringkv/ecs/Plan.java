@@ -25,6 +25,7 @@ final class Plan {
     /** Set once every transfer is done: the server that must stop coordinating before the ring is published. */
     ServerAddress switchAt;
     dev.ringkv.ring.Range switchRange;
+    long switchSentAt;
 
     Plan(long id, Kind kind, ServerAddress subject, Ring target, List<Transfer> transfers, long now) {
         this.id = id;
