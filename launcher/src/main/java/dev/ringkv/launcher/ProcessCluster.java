@@ -160,10 +160,18 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Polls the ECS until the condition holds; false if the timeout passed first. */
     public boolean awaitStatus(Predicate<ClusterStatus> condition, Duration timeout) throws InterruptedException {
+        return await(() -> {
+            ClusterStatus s = status();
+            return s != null && condition.test(s);
+        }, timeout);
+    }
+
+    /** Polls the condition every 5 ms until it holds; false if the timeout passed first. */
+    public static boolean await(java.util.function.BooleanSupplier condition, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            ClusterStatus s = status();
-            if (s != null && condition.test(s)) {
+            if (condition.getAsBoolean()) {
                 return true;
             }
             TimeUnit.MILLISECONDS.sleep(5);

@@ -33,31 +33,24 @@ class ReplicationProcessTest {
             assertTrue(cluster.awaitStatus(ProcessCluster.healed(4), Duration.ofSeconds(60)), "never formed");
             ServerAddress[] seeds = cluster.servers().stream().map(n -> n.address).toArray(ServerAddress[]::new);
             Writers writers = new Writers(8, "w", 100, 50_000, seeds).start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (writers.acked.size() < 2_000 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            assertTrue(ProcessCluster.await(() -> writers.acked.size() >= 2_000, Duration.ofSeconds(30)),
+                    "writers never got going: " + writers.lastError());
             ProcessCluster.Node victim = cluster.servers().get(1);
             cluster.kill(victim);
             int before = writers.acked.size();
-            deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (writers.acked.size() < before + 2_000 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            boolean kept = ProcessCluster.await(() -> writers.acked.size() >= before + 2_000, Duration.ofSeconds(30));
             writers.stop();
             assertTrue(cluster.awaitStatus(ProcessCluster.healed(3).and(ProcessCluster.outOfRing(victim.address)),
                     Duration.ofSeconds(60)), "never healed: " + cluster.status());
-            assertTrue(writers.acked.size() >= before + 2_000, "writes stopped after the kill: " + writers.lastError());
+            assertTrue(kept, "writes stopped after the kill: " + writers.lastError());
             ServerAddress[] alive = cluster.servers().stream().filter(ProcessCluster.Node::isAlive)
                     .map(n -> n.address).toArray(ServerAddress[]::new);
             assertEquals(0, Writers.lost(writers.acked, alive), "acknowledged writes lost, of " + writers.acked.size());
             try (RingKvClient ecs = RingKvClient.connect(cluster.ecs().address, Duration.ofSeconds(10))) {
-                String check = ((RespValue.Bulk) ecs.execute("RINGKV", "CHECK")).utf8();
-                if (!check.contains(" 0 disagreeing")) {
-                    Thread.sleep(500); // a write still on its way to a replica shows as one disagreement
-                    check = ((RespValue.Bulk) ecs.execute("RINGKV", "CHECK")).utf8();
-                }
-                assertTrue(check.contains(" 0 disagreeing, 0 unanswered"), check);
+                String[] check = {""};
+                // a write still on its way to a replica would show as one disagreement: ask until quiet
+                assertTrue(ProcessCluster.await(() -> (check[0] = ((RespValue.Bulk) ecs.execute("RINGKV", "CHECK")).utf8())
+                        .contains(" 0 disagreeing, 0 unanswered"), Duration.ofSeconds(10)), check[0]);
             }
         }
     }
