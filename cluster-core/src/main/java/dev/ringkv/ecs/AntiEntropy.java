@@ -40,6 +40,10 @@ final class AntiEntropy {
     private ClusterStatus.AntiEntropyStatus last;
     private long lastAt;
     private long repairs;
+    private static final int VERIFY_ROUNDS = 10;
+    private static final long VERIFY_POLL_MILLIS = 100;
+    private boolean verifying;
+    private int verifyRounds;
 
     private static final class Round {
         final long id;
@@ -93,6 +97,34 @@ final class AntiEntropy {
         repairs++;
     }
 
+    /**
+     * After a takeover (DESIGN §8): the previous ECS may have died in the middle of a transfer or a
+     * re-replication, and nobody knows which ranges it left short. So the new ECS compares every range's
+     * digests at once, repairs every range that disagrees even once, and looks again until they all agree
+     * (at most {@link #VERIFY_ROUNDS} rounds; the periodic check goes on after that). Meanwhile no change
+     * is planned and replica reads stay off.
+     */
+    void verify() {
+        verifying = ecs.ring().size() >= 2;
+        verifyRounds = 0;
+        verifyLoop();
+    }
+
+    boolean verifying() {
+        return verifying;
+    }
+
+    private void verifyLoop() {
+        if (!verifying || ecs.deposed()) {
+            return;
+        }
+        if (round == null && ecs.quiet()) {
+            verifyRounds++;
+            begin(null);
+        }
+        ctx.schedule(VERIFY_POLL_MILLIS, this::verifyLoop);
+    }
+
     ClusterStatus.AntiEntropyStatus status(long now) {
         return last == null ? null : new ClusterStatus.AntiEntropyStatus(last.ringVersion(), now - lastAt,
                 last.ranges(), last.disagreeing(), repairs);
@@ -114,7 +146,7 @@ final class AntiEntropy {
             r.digests.add(new LinkedHashMap<>());
             for (ServerAddress h : hs) {
                 r.expected++;
-                ctx.send(h, Msg.of(Msg.DIGEST_REQ, r.id, index, range.from().hex(), range.to().hex()));
+                ctx.send(h, Msg.of(Msg.DIGEST_REQ, r.id, index, range.from().hex(), range.to().hex(), ecs.term()));
             }
         }
         round = r;
@@ -141,6 +173,30 @@ final class AntiEntropy {
         String seen = ringVersion == round.ring.version() ? digest : digest + " (ring " + ringVersion + ")";
         if (round.digests.get(index).put(from, seen) == null && ++round.received == round.expected) {
             finish();
+        }
+    }
+
+    private void verifyFinished(Round r, int disagreeing, int unanswered, Set<String> disagreeingKeys) {
+        if (disagreeing == 0 && unanswered == 0 && ecs.ring().version() == r.ring.version()) {
+            verifying = false;
+            LOG.info("{} takeover check: every range of ring version {} agrees on all its holders", ctx.self(),
+                    r.ring.version());
+            ecs.verified();
+        } else if (verifyRounds >= VERIFY_ROUNDS) {
+            verifying = false;
+            LOG.warn("{} takeover check: {} ranges still disagree and {} unanswered after {} rounds; the periodic check goes on",
+                    ctx.self(), disagreeing, unanswered, verifyRounds);
+            ecs.verified();
+        } else if (disagreeing > 0 && ecs.quiet() && ecs.ring().version() == r.ring.version()) {
+            List<Range> ranges = new ArrayList<>();
+            List<List<ServerAddress>> holders = new ArrayList<>();
+            for (int i = 0; i < r.ranges.size(); i++) {
+                if (disagreeingKeys.contains(r.ranges.get(i) + " " + r.holders.get(i))) {
+                    ranges.add(r.ranges.get(i));
+                    holders.add(r.holders.get(i));
+                }
+            }
+            ecs.repairRanges(ranges, holders); // when it is done, verifyLoop looks again
         }
     }
 
@@ -190,9 +246,13 @@ final class AntiEntropy {
             LOG.info("{} anti-entropy: {} of {} ranges disagree in ring version {}", ctx.self(), disagreeing,
                     r.ranges.size(), r.ring.version());
         }
+        if (verifying) {
+            verifyFinished(r, disagreeing, unanswered, now);
+            return;
+        }
         if (!toRepair.isEmpty() && ecs.quiet() && ecs.ring().version() == r.ring.version()) {
             int i = toRepair.get(0); // one repair at a time; the next check finds the rest
-            ecs.repairRange(r.ranges.get(i), r.holders.get(i));
+            ecs.repairRanges(List.of(r.ranges.get(i)), List.of(r.holders.get(i)));
             previouslyDisagreeing.remove(r.ranges.get(i) + " " + r.holders.get(i));
         } else if (!now.isEmpty()) {
             ctx.schedule(RECHECK_MILLIS, () -> {

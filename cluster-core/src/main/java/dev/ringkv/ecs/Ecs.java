@@ -40,7 +40,7 @@ public final class Ecs implements NodeLogic {
     private static final Logger LOG = LoggerFactory.getLogger(Ecs.class);
     /** How long a DOWN server keeps getting (lease-less) heartbeats. */
     private static final long DOWN_HEARTBEAT_MILLIS = 10 * 60_000;
-    private static final byte[] STATE_KEY = "ecs:ring".getBytes(StandardCharsets.UTF_8);
+    private static final String STATE_RECORD = "ecs";
 
     private final NodeContext ctx;
     private final EcsConfig config;
@@ -71,13 +71,33 @@ public final class Ecs implements NodeLogic {
             return size() > 256;
         }
     };
-    private long seq;
+    private final Takeover takeover;
+    /** A newer term's ECS exists: this one has stepped down and acts no more. */
+    private boolean deposed;
+    /** The ECS that deposed this one, if the server that told us knew it. */
+    private ServerAddress successor;
+    private java.util.function.Consumer<String> onDeposed = why -> { };
+    private long lastNoQuorumLog = Long.MIN_VALUE / 2;
+
+    /**
+     * How a server elected ECS starts (DESIGN §8): the term it won and the ring it served under (the newest
+     * a majority had). It republishes that ring in its term, then has every range's holders compare
+     * digests and repairs what an interrupted transfer or re-replication left behind.
+     */
+    public record Takeover(long term, Ring ring) {
+    }
 
     private record Request(Plan.Kind kind, ServerAddress subject) {
     }
 
     public Ecs(NodeContext ctx, EcsConfig config) {
+        this(ctx, config, null);
+    }
+
+    /** An ECS taking over from a dead one ({@code takeover}), or the dedicated ECS ({@code null}). */
+    public Ecs(NodeContext ctx, EcsConfig config, Takeover takeover) {
         this.ctx = ctx;
+        this.takeover = takeover;
         this.config = config;
         this.forwarder = new Forwarder(ctx);
         this.events = new ClusterEvents(ctx);
@@ -88,17 +108,34 @@ public final class Ecs implements NodeLogic {
     public void onStart() {
         hbSeq = (ctx.random().nextLong() & 0x3fffffffffffffffL) >>> 16; // fresh per start: never reuse a sequence
         planSeq = (ctx.random().nextLong() & 0x3fffffffffffffffL) >>> 16;
-        loadState();
+        if (takeover == null) {
+            loadState();
+        } else {
+            term = takeover.term();
+            ring = takeover.ring().takenOverIn(term);
+            settled = ring; // to be verified: see AntiEntropy.verify
+            saveState();
+        }
         long now = ctx.now();
         for (ServerAddress m : ring.members()) {
             members.put(m, new Member(m, MemberState.UP, now));
         }
-        LOG.info("{} ECS in term {} with ring version {} ({} servers)", ctx.self(), term, ring.version(), ring.size());
-        events.add("ecs", "ECS " + ctx.self() + " started in term " + term + ", ring version " + ring.version()
-                + ", " + config.replicas() + " replicas");
+        if (takeover == null) {
+            LOG.info("{} ECS in term {} with ring version {} ({} servers)", ctx.self(), term, ring.version(), ring.size());
+            events.add("ecs", "ECS " + ctx.self() + " started in term " + term + ", ring version " + ring.version()
+                    + ", " + config.replicas() + " replicas");
+        } else {
+            LOG.warn("{} takes over as ECS in term {}: ring version {} ({} servers)", ctx.self(), term, ring.version(),
+                    ring.size());
+            events.add("election", ctx.self() + " elected ECS in term " + term + "; ring version " + ring.version()
+                    + " republished in its term");
+        }
         tick();
         check();
-        if (!settled.equals(ring)) {
+        if (takeover != null) {
+            publish(ring, "the ring of the previous term, republished by the new ECS");
+            antiEntropy.verify();
+        } else if (!settled.equals(ring)) {
             startRepair(); // the previous ECS process did not see the re-replication through
         }
         antiEntropy.start(config.antiEntropyMillis());
@@ -109,7 +146,46 @@ public final class Ecs implements NodeLogic {
      * servers serve {@code READONLY} reads only then, since a new holder may still be receiving its copy.
      */
     private long fullyReplicatedVersion() {
-        return repair == null && settled.equals(ring) ? ring.version() : 0;
+        return repair == null && settled.equals(ring) && !antiEntropy.verifying() ? ring.version() : 0;
+    }
+
+    /** True once a newer term's ECS exists: this one no longer acts. */
+    public boolean deposed() {
+        return deposed;
+    }
+
+    /** Runs (once, on the node thread) when this ECS learns it was deposed, with a line naming the new ECS. */
+    public void onDeposed(java.util.function.Consumer<String> hook) {
+        this.onDeposed = hook;
+    }
+
+    /**
+     * The fence's other half (DESIGN §8): may this ECS act — grant leases, declare a silent server DOWN?
+     * Only while a majority of the ring's members answered within the last {@code timeout - heartbeat}
+     * ms (members whose process is provably gone do not count). Servers elect a new ECS only after not
+     * hearing this one for at least the election timeout (≥ {@code timeout}), so an ECS cut off with a
+     * minority stops granting leases before a new one can act.
+     */
+    boolean hasQuorum() {
+        if (ring.isEmpty()) {
+            return true;
+        }
+        long now = ctx.now();
+        long window = config.timeoutMillis() - config.heartbeatMillis();
+        int live = 0;
+        int gone = 0;
+        for (ServerAddress a : ring.members()) {
+            Member m = members.get(a);
+            if (m == null) {
+                continue;
+            }
+            if (m.lastHeard > 0 && now - m.lastHeard <= window) {
+                live++;
+            } else if (m.unreachable > 0) {
+                gone++;
+            }
+        }
+        return live * 2 > ring.size() - gone;
     }
 
     /** Copies per key in the published ring. */
@@ -168,7 +244,7 @@ public final class Ecs implements NodeLogic {
         return settled;
     }
 
-    ServerAddress self() {
+    public ServerAddress self() {
         return ctx.self();
     }
 
@@ -176,17 +252,16 @@ public final class Ecs implements NodeLogic {
 
     /** {@code term version member... [| settledVersion member...]}. */
     private void loadState() {
-        StoredEntry e = ctx.storage().get(STATE_KEY);
+        String saved = ctx.storage().control().load(STATE_RECORD);
         term = 1;
         ring = new Ring(0, term, List.of());
         settled = ring;
-        if (e != null && e.value() != null) {
-            String[] halves = new String(e.value(), StandardCharsets.UTF_8).trim().split(" \\| ");
+        if (saved != null && !saved.isBlank()) {
+            String[] halves = saved.trim().split(" \\| ");
             String[] parts = halves[0].split(" ");
             term = Long.parseLong(parts[0]);
             ring = parseRing(parts, 1);
             settled = halves.length > 1 ? parseRing(halves[1].split(" "), 0) : ring;
-            seq = e.version().seq();
         }
     }
 
@@ -207,7 +282,7 @@ public final class Ecs implements NodeLogic {
         for (ServerAddress m : settled.members()) {
             b.append(' ').append(m);
         }
-        ctx.storage().apply(STATE_KEY, b.toString().getBytes(StandardCharsets.UTF_8), new Version(term, ++seq));
+        ctx.storage().control().save(STATE_RECORD, b.toString());
     }
 
     // ---- heartbeats and failure detection -----------------------------------------------------------
@@ -221,9 +296,12 @@ public final class Ecs implements NodeLogic {
      * without it and joins again.
      */
     private void tick() {
+        if (deposed) {
+            return;
+        }
         hbSeq++;
         long now = ctx.now();
-        long lease = leaseMillis();
+        long lease = hasQuorum() ? leaseMillis() : 0;
         for (Member m : members.values()) {
             boolean down = m.state == MemberState.DOWN;
             if (down && now - m.stateSince > DOWN_HEARTBEAT_MILLIS) {
@@ -248,6 +326,9 @@ public final class Ecs implements NodeLogic {
      * quarter heartbeat of its timeout rather than a whole heartbeat late.
      */
     private void check() {
+        if (deposed) {
+            return;
+        }
         long now = ctx.now();
         long interval = Math.max(1, config.heartbeatMillis() / 4);
         long stalled = lastCheckAt == 0 ? 0 : now - lastCheckAt - interval;
@@ -265,7 +346,14 @@ public final class Ecs implements NodeLogic {
             }
             long silent = now - m.lastAck;
             if (silent > config.timeoutMillis()) {
-                declareDown(m, "no heartbeat reply for " + silent + " ms");
+                if (hasQuorum()) {
+                    declareDown(m, "no heartbeat reply for " + silent + " ms");
+                } else if (now - lastNoQuorumLog >= 1_000) {
+                    lastNoQuorumLog = now;
+                    LOG.warn("{} {} is silent, but fewer than a majority of the ring's servers answer this ECS: "
+                            + "not acting (no leases, no ring changes) until they do", ctx.self(), m.address);
+                    events.add("ecs", "no majority of servers answers: not acting (is this ECS cut off?)");
+                }
             } else if (silent > config.timeoutMillis() / 2 && m.state == MemberState.UP) {
                 setState(m, MemberState.SUSPECT, "silent for " + silent + " ms");
             }
@@ -367,21 +455,24 @@ public final class Ecs implements NodeLogic {
     }
 
     /** Repairs a range whose holders disagree: each holder sends it to every other; versions decide. */
-    void repairRange(dev.ringkv.ring.Range r, List<ServerAddress> holders) {
+    void repairRanges(List<dev.ringkv.ring.Range> ranges, List<List<ServerAddress>> holders) {
         if (!quiet()) {
             return;
         }
         List<Transfer> transfers = new ArrayList<>();
-        for (ServerAddress from : holders) {
-            for (ServerAddress to : holders) {
-                if (!from.equals(to)) {
-                    transfers.add(new Transfer(r, from, to));
+        for (int i = 0; i < ranges.size(); i++) {
+            for (ServerAddress from : holders.get(i)) {
+                for (ServerAddress to : holders.get(i)) {
+                    if (!from.equals(to)) {
+                        transfers.add(new Transfer(ranges.get(i), from, to));
+                    }
                 }
             }
         }
         repair = new Plan(++planSeq, Plan.Kind.REPAIR, ctx.self(), ring, transfers, ctx.now());
-        LOG.warn("{} the holders of {} disagree; repair {} exchanges it among {}", ctx.self(), r, repair.id, holders);
-        events.add("repair", "holders of " + r + " disagree: exchanging it among " + holders + " (repair " + repair.id + ")");
+        String what = ranges.size() == 1 ? ranges.get(0) + " among " + holders.get(0) : ranges.size() + " ranges among their holders";
+        LOG.warn("{} holders disagree; repair {} exchanges {}", ctx.self(), repair.id, what);
+        events.add("repair", "holders disagree: exchanging " + what + " (repair " + repair.id + ")");
         sendTransfers(repair, Msg.MODE_REPAIR, ring.version());
     }
 
@@ -436,7 +527,19 @@ public final class Ecs implements NodeLogic {
         if (forwarder.onMessage(msg)) {
             return;
         }
+        if (deposed) {
+            String name = Msg.name(msg);
+            if (successor != null && (name.equals(Msg.JOIN) || name.equals(Msg.RING_REQUEST))) {
+                ctx.send(Msg.addr(msg, 1), Msg.of(Msg.ECS_IS, successor)); // a joiner that still knows us only
+            }
+            return;
+        }
+        Member sender = members.get(from);
+        if (sender != null) {
+            sender.lastHeard = ctx.now(); // any message shows it is there and can reach us (the quorum)
+        }
         switch (Msg.name(msg)) {
+            case Msg.STALE -> stale(from, Msg.num(msg, 1), Msg.str(msg, 2));
             case Msg.RING_REQUEST -> ctx.send(Msg.addr(msg, 1), ringMessage());
             case Msg.JOIN -> request(new Request(Plan.Kind.JOIN, Msg.addr(msg, 1)));
             case Msg.LEAVE -> request(new Request(Plan.Kind.LEAVE, Msg.addr(msg, 1)));
@@ -470,10 +573,12 @@ public final class Ecs implements NodeLogic {
         }
         m.lastAckedSeq = seqAcked;
         m.lastAck = ctx.now();
-        // renew the lease now rather than with the next heartbeat: one round trip after each
-        // acknowledgement, so only a silence close to the timeout can let it lapse
-        ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, leaseMillis()));
         m.unreachable = 0;
+        if (hasQuorum()) {
+            // renew the lease now rather than with the next heartbeat: one round trip after each
+            // acknowledgement, so only a silence close to the timeout can let it lapse
+            ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, leaseMillis()));
+        }
         m.ringVersionSeen = versionSeen;
         m.keys = keys;
         m.bytes = bytes;
@@ -486,6 +591,24 @@ public final class Ecs implements NodeLogic {
         }
     }
 
+    /**
+     * A server rejected our message: it follows an ECS of a newer term. This ECS steps down for good (a
+     * dedicated ECS process exits; a server holding the role goes on as a plain member).
+     */
+    private void stale(ServerAddress from, long newerTerm, String newEcs) {
+        if (newerTerm <= term) {
+            return;
+        }
+        deposed = true;
+        String who = newEcs.equals("-") ? "not known yet" : newEcs;
+        successor = newEcs.equals("-") || newEcs.equals(ctx.self().toString()) ? null : ServerAddress.parse(newEcs);
+        String why = "deposed: the servers follow term " + newerTerm + " (ECS " + who + "); this ECS was term " + term
+                + " (told by " + from + ")";
+        LOG.error("{} {}; stepping down", ctx.self(), why);
+        events.add("election", ctx.self() + " " + why);
+        onDeposed.accept(why);
+    }
+
     private void request(Request r) {
         Member m = members.get(r.subject);
         if (r.kind == Plan.Kind.JOIN) {
@@ -496,7 +619,9 @@ public final class Ecs implements NodeLogic {
                 return;
             }
             if (m == null || m.state == MemberState.DOWN) {
-                members.put(r.subject, new Member(r.subject, MemberState.JOINING, ctx.now()));
+                Member joiner = new Member(r.subject, MemberState.JOINING, ctx.now());
+                joiner.lastHeard = ctx.now(); // its JOIN just arrived
+                members.put(r.subject, joiner);
                 events.add("member", r.subject + " asked to join");
             }
         } else if (m != null) {
@@ -510,6 +635,11 @@ public final class Ecs implements NodeLogic {
             return; // a retried request
         }
         queue.add(r);
+        startNextPlan();
+    }
+
+    /** The takeover's check found every range's holders agreeing (or repaired them): changes may go on. */
+    void verified() {
         startNextPlan();
     }
 
@@ -536,7 +666,7 @@ public final class Ecs implements NodeLogic {
     }
 
     private void startNextPlan() {
-        if (repair != null || !settled.equals(ring)) {
+        if (repair != null || !settled.equals(ring) || antiEntropy.verifying()) {
             return; // a change waits until every range has all its copies again
         }
         while (plan == null && !queue.isEmpty()) {
@@ -752,6 +882,10 @@ public final class Ecs implements NodeLogic {
     public void onCommand(Session s, byte[][] args) {
         String name = commands.validate(s, args);
         if (name == null) {
+            return;
+        }
+        if (deposed && !name.equals("PING") && !name.equals("QUIT")) {
+            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " is no longer the ECS: a newer term's ECS took over"));
             return;
         }
         switch (name) {

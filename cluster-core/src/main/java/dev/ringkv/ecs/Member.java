@@ -7,6 +7,8 @@ final class Member {
     final ServerAddress address;
     MemberState state;
     long lastAck;
+    /** When its last heartbeat reply arrived (never adjusted for the ECS's own stalls): the basis of the quorum. */
+    long lastHeard;
     /** The newest heartbeat sequence it acknowledged (while not DOWN): the basis of its lease. */
     long lastAckedSeq;
     long stateSince;

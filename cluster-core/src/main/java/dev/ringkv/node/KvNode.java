@@ -82,7 +82,8 @@ public final class KvNode implements NodeLogic {
     private long fullyReplicated;
     /** The newest ring version data was sent to us under: an older ring is never installed after it. */
     private long ringFloor;
-    private ServerAddress ecs;
+    private final Election election;
+    private int bootstrapIndex;
     private boolean joined;
     private long joinBackoff = JOIN_RETRY_MIN_MILLIS;
     private Cancellable joinRetry;
@@ -118,8 +119,8 @@ public final class KvNode implements NodeLogic {
         this.config = config;
         this.store = ctx.storage();
         this.forwarder = new Forwarder(ctx);
-        this.replication = new Replication(ctx, () -> ecs);
-        this.ecs = config.ecs();
+        this.election = new Election(ctx, config.ecs(), config.electionMinMillis(), config.electionMaxMillis());
+        this.replication = new Replication(ctx, election::ecs);
     }
 
     @Override
@@ -136,8 +137,9 @@ public final class KvNode implements NodeLogic {
             LOG.info("{} serving a one-node ring (version {}), {} keys, last version {}",
                     ctx.self(), ring.version(), store.keyCount(), high);
         } else {
+            election.start();
             LOG.info("{} joining the cluster through {} ({} keys on disk, last version {})",
-                    ctx.self(), ecs, store.keyCount(), high);
+                    ctx.self(), ecs(), store.keyCount(), high);
             if (store.scan(Range.full(Position.ZERO), null, 1, true).isEmpty()) {
                 sendJoin();
             } else {
@@ -168,6 +170,11 @@ public final class KvNode implements NodeLogic {
         return ring == null ? 1 : Msg.effectiveReplicas(ring, replicas);
     }
 
+    /** The cluster's configured copies per key, as the last ring carried it. */
+    public int configuredReplicas() {
+        return replicas;
+    }
+
     /** Writes waiting for their replicas' acknowledgements. */
     public int replicationInFlight() {
         return replication.inFlight();
@@ -195,14 +202,14 @@ public final class KvNode implements NodeLogic {
         if (!hasLease()) {
             // no ECS to hand the ranges over through: say so and go (a crash, as far as the cluster knows)
             LOG.warn("{} cannot leave gracefully: no heartbeat from the ECS {}; stopping without a hand-over",
-                    ctx.self(), ecs);
+                    ctx.self(), ecs());
             onLeft = null;
             whenLeft.run();
             return;
         }
         onLeft = whenLeft;
-        LOG.info("{} asking {} to let it leave", ctx.self(), ecs);
-        ctx.send(ecs, Msg.of(Msg.LEAVE, ctx.self()));
+        LOG.info("{} asking {} to let it leave", ctx.self(), ecs());
+        ctx.send(ecs(), Msg.of(Msg.LEAVE, ctx.self()));
         ctx.schedule(JOIN_RETRY_MAX_MILLIS, () -> {
             if (onLeft != null && isServing()) {
                 leave(onLeft); // the request or its answer was lost: ask again
@@ -243,9 +250,9 @@ public final class KvNode implements NodeLogic {
     private void watchLease() {
         ctx.schedule(LEASE_WATCH_MILLIS, () -> {
             if (isServing() && onLeft == null && ctx.now() - leaseUntil > LEASE_WATCH_MILLIS) {
-                LOG.warn("{} has had no lease from {} for {} ms; asking to join again", ctx.self(), ecs,
+                LOG.warn("{} has had no lease from {} for {} ms; asking to join again", ctx.self(), ecs(),
                         ctx.now() - leaseUntil);
-                ctx.send(ecs, Msg.of(Msg.JOIN, ctx.self()));
+                ctx.send(ecs(), Msg.of(Msg.JOIN, ctx.self()));
             }
             watchLease();
         });
@@ -259,9 +266,10 @@ public final class KvNode implements NodeLogic {
             finishPreJoin("the hand-back took too long");
             return;
         }
-        ctx.send(ecs, Msg.of(Msg.RING_REQUEST, ctx.self()));
+        ctx.send(ecs(), Msg.of(Msg.RING_REQUEST, ctx.self()));
         ctx.schedule(JOIN_RETRY_MAX_MILLIS, () -> {
             if (preJoin && preJoinPending == 0) {
+                nextBootstrap();
                 requestRing(); // the request or the answer was lost
             }
         });
@@ -330,7 +338,7 @@ public final class KvNode implements NodeLogic {
         if (isServing() || config.standalone()) {
             return;
         }
-        ctx.send(ecs, Msg.of(Msg.JOIN, ctx.self()));
+        ctx.send(ecs(), Msg.of(Msg.JOIN, ctx.self()));
         if (joinRetry != null) {
             joinRetry.cancel();
         }
@@ -339,7 +347,8 @@ public final class KvNode implements NodeLogic {
         joinRetry = ctx.schedule(wait, () -> {
             joinRetry = null;
             if (!isServing()) {
-                LOG.info("{} not in the ring yet; asking {} again (next retry in {} ms)", ctx.self(), ecs, joinBackoff);
+                nextBootstrap(); // no answer: whoever we asked may be a deposed ECS, or gone
+                LOG.info("{} not in the ring yet; asking {} again (next retry in {} ms)", ctx.self(), ecs(), joinBackoff);
                 sendJoin();
             }
         });
@@ -348,9 +357,41 @@ public final class KvNode implements NodeLogic {
     @Override
     public void onPeerUnreachable(ServerAddress peer) {
         forwarder.onPeerUnreachable(peer);
-        if (peer.equals(ecs) && !isServing()) {
-            LOG.warn("{} cannot reach the ECS at {}; retrying", ctx.self(), ecs);
+        if (!config.standalone()) {
+            election.unreachable(peer);
         }
+        if (peer.equals(ecs()) && !isServing()) {
+            ServerAddress next = nextBootstrap();
+            if (!next.equals(peer)) {
+                LOG.warn("{} cannot reach {}; trying {} (the ECS or a member that knows it)", ctx.self(), peer, next);
+                joinBackoff = JOIN_RETRY_MIN_MILLIS;
+            } else {
+                LOG.warn("{} cannot reach the ECS at {}; retrying (give -b more addresses: any member knows the ECS)",
+                        ctx.self(), peer);
+            }
+        }
+    }
+
+    /**
+     * Before joining: moves on to the next address given to join through (the ECS or any member: a
+     * member names the ECS). With one address, stays on it.
+     */
+    private ServerAddress nextBootstrap() {
+        List<ServerAddress> bootstrap = config.bootstrap();
+        if (bootstrap.size() > 1 && !election.hearsEcs()) {
+            election.redirect(bootstrap.get(++bootstrapIndex % bootstrap.size()));
+        }
+        return ecs();
+    }
+
+    /** This server's side of ECS failover: the ECS it follows, its term, and its elections (DESIGN §8). */
+    public Election election() {
+        return election;
+    }
+
+    /** The ECS this server follows; null if standalone. */
+    public ServerAddress ecs() {
+        return config.standalone() ? null : election.ecs();
     }
 
     @Override
@@ -358,10 +399,25 @@ public final class KvNode implements NodeLogic {
         if (forwarder.onMessage(msg)) {
             return;
         }
+        if (!config.standalone()) {
+            election.reachable(from);
+            if (election.onMessage(from, msg)) {
+                return;
+            }
+            long t = Msg.ecsTerm(msg);
+            long followed = election.ecsTerm();
+            ServerAddress was = election.ecs();
+            if (t >= 0 && !election.admit(from, t)) {
+                return; // fenced: an ECS of an older term (DESIGN §8)
+            }
+            if (election.ecsTerm() != followed || !election.ecs().equals(was)) {
+                ackSentAt.clear(); // acknowledgement numbers belong to one ECS
+            }
+        }
         switch (Msg.name(msg)) {
             case Msg.HB -> heartbeat(from, msg);
             case Msg.LEASE -> {
-                if (from.equals(ecs)) {
+                if (from.equals(ecs())) {
                     renewLease(Msg.num(msg, 2), Msg.num(msg, 3));
                 }
             }
@@ -402,11 +458,7 @@ public final class KvNode implements NodeLogic {
      * so they cannot stretch the lease past the moment the ECS may have given our ranges away.
      */
     private void heartbeat(ServerAddress from, byte[][] msg) {
-        if (!from.equals(ecs)) {
-            LOG.info("{} the ECS is now {} (was {})", ctx.self(), from, ecs);
-            ecs = from;
-            ackSentAt.clear();
-        }
+        election.heard();
         long now = ctx.now();
         long hbSeq = Msg.num(msg, 2);
         if (msg.length > 5) {
@@ -433,9 +485,9 @@ public final class KvNode implements NodeLogic {
     }
 
     private void redirected(ServerAddress realEcs) {
-        if (!realEcs.equals(ecs)) {
-            LOG.info("{} {} is not the ECS; joining through {}", ctx.self(), ecs, realEcs);
-            ecs = realEcs;
+        if (!realEcs.equals(ecs()) && !isServing()) {
+            LOG.info("{} {} is not the ECS; joining through {}", ctx.self(), ecs(), realEcs);
+            election.redirect(realEcs);
             joinBackoff = JOIN_RETRY_MIN_MILLIS;
             if (preJoin) {
                 requestRing();
@@ -447,8 +499,8 @@ public final class KvNode implements NodeLogic {
 
     /** Any member redirects a join to the ECS (DESIGN §7). */
     private void redirectJoin(ServerAddress joiner) {
-        if (ecs != null && !joiner.equals(ctx.self())) {
-            ctx.send(joiner, Msg.of(Msg.ECS_IS, ecs));
+        if (ecs() != null && !joiner.equals(ctx.self())) {
+            ctx.send(joiner, Msg.of(Msg.ECS_IS, ecs()));
         }
     }
 
@@ -464,6 +516,7 @@ public final class KvNode implements NodeLogic {
         }
         boolean wasMember = isServing();
         ring = next;
+        election.installed(next.version());
         term = Math.max(term, next.term());
         switched.clear();
         // the ECS publishes only after every transfer of a plan is done, or after aborting it
@@ -596,7 +649,6 @@ public final class KvNode implements NodeLogic {
     // ---- transfers (DESIGN §7) ---------------------------------------------------------------------
 
     private void startTransfer(ServerAddress from, byte[][] msg, int attempt) {
-        ecs = from;
         long planId = Msg.num(msg, 2);
         int xfer = (int) Msg.num(msg, 3);
         Range range = new Range(Position.fromHex(Msg.str(msg, 4)), Position.fromHex(Msg.str(msg, 5)));
@@ -793,9 +845,9 @@ public final class KvNode implements NodeLogic {
     /** Asks the ECS for the current ring, at most once per heartbeat interval. */
     private void requestRingSoon() {
         long now = ctx.now();
-        if (ecs != null && now - lastRingRequestAt >= 100) {
+        if (ecs() != null && now - lastRingRequestAt >= 100) {
             lastRingRequestAt = now;
-            ctx.send(ecs, Msg.of(Msg.RING_REQUEST, ctx.self()));
+            ctx.send(ecs(), Msg.of(Msg.RING_REQUEST, ctx.self()));
         }
     }
 
@@ -919,7 +971,7 @@ public final class KvNode implements NodeLogic {
     }
 
     private RespValue stopped() {
-        return RespValue.error("STOPPED " + ctx.self() + " is not serving yet: joining the cluster through " + ecs);
+        return RespValue.error("STOPPED " + ctx.self() + " is not serving yet: joining the cluster through " + ecs());
     }
 
     /** Serves the keys this node coordinates; forwards or refuses the rest (DESIGN §5). */
@@ -930,7 +982,7 @@ public final class KvNode implements NodeLogic {
         }
         if (!hasLease()) {
             // cut off from the ECS (or just resumed from a pause): our ranges may already be someone else's
-            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " has no current lease from the ECS " + ecs));
+            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " has no current lease from the ECS " + ecs()));
             return;
         }
         List<byte[]> keys = keysOf(name, args);
@@ -1246,10 +1298,10 @@ public final class KvNode implements NodeLogic {
                 s.state().routingAware(on);
                 s.reply(RespValue.OK);
             }
-            case "ECS" -> s.reply(ecs == null ? RespValue.error("ERR this server is standalone: it has no ECS")
-                    : RespValue.bulk(ecs.toString()));
-            case "STATUS", "WATCH" -> s.reply(ecs == null ? RespValue.error("ERR this server is standalone: it has no ECS")
-                    : RespValue.error("ECS " + ecs + " (ask the ECS: RINGKV " + sub + ")"));
+            case "ECS" -> s.reply(ecs() == null ? RespValue.error("ERR this server is standalone: it has no ECS")
+                    : RespValue.bulk(ecs().toString()));
+            case "STATUS", "WATCH" -> s.reply(ecs() == null ? RespValue.error("ERR this server is standalone: it has no ECS")
+                    : RespValue.error("ECS " + ecs() + " (ask the ECS: RINGKV " + sub + ")"));
             case "ENTRIES" -> Entries.list(s, store, args);
             case "DIGEST" -> digestCommand(s, args);
             default -> s.reply(RespValue.error("ERR unknown subcommand '" + Commands.text(args[1])
@@ -1335,7 +1387,11 @@ public final class KvNode implements NodeLogic {
                     .append("replicated_writes:").append(replication.acknowledged()).append("\r\n")
                     .append("replication_failures:").append(replication.failed()).append("\r\n")
                     .append("serving:").append(isServing() ? 1 : 0).append("\r\n")
-                    .append("ecs:").append(ecs == null ? "" : ecs.toString()).append("\r\n")
+                    .append("ecs:").append(ecs() == null ? "" : ecs().toString()).append("\r\n")
+                    .append("ecs_term:").append(config.standalone() ? 0 : election.ecsTerm()).append("\r\n")
+                    .append("election_term:").append(config.standalone() ? 0 : election.term()).append("\r\n")
+                    .append("elections_started:").append(config.standalone() ? 0 : election.elections()).append("\r\n")
+                    .append("stale_term_rejected:").append(config.standalone() ? 0 : election.staleRejected()).append("\r\n")
                     .append("lease_ms_left:").append(config.standalone() ? -1 : Math.max(0, leaseUntil - ctx.now())).append("\r\n")
                     .append("transfers_out:").append(outgoing.size()).append("\r\n\r\n");
         }

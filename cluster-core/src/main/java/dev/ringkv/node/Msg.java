@@ -21,7 +21,9 @@ import java.util.Locale;
  *                LEASE term ackedSeq leaseMillis (at once, on each acknowledgement)
  *                XFER term plan xfer fromHex toHex target mode (mode: plan | repair)
  *                XFER_ABORT term plan · LEFT term · SWITCH term plan fromHex toHex (stop coordinating the range)
- *                DIGEST_REQ check index fromHex toHex
+ *                DIGEST_REQ check index fromHex toHex term
+ * server → ECS   STALE term ecs (the message carried an older term than the ECS this server follows)
+ * server → server  VOTE_REQ kind term candidate ringVersion · VOTE kind term granted voter voterTerm (see Election)
  * coordinator → replica  REPL id ringVersion key kind value term seq
  * replica → coordinator  REPL_ACK id · REPL_NACK id ringVersion (the replica has a newer ring)
  * any → joiner   ECS_IS addr
@@ -61,6 +63,9 @@ public final class Msg {
     public static final String SWITCH_ACK = "SWITCH_ACK";
     public static final String DIGEST_REQ = "DIGEST_REQ";
     public static final String DIGEST_REPLY = "DIGEST_REPLY";
+    public static final String VOTE_REQ = "VOTE_REQ";
+    public static final String VOTE = "VOTE";
+    public static final String STALE = "STALE";
 
     /** Transfer modes: a plan's transfer (writes to the range are forwarded) or a re-replication. */
     public static final String MODE_PLAN = "plan";
@@ -71,6 +76,18 @@ public final class Msg {
     public static final String TOMBSTONE = "T";
 
     private Msg() {
+    }
+
+    /**
+     * The term an ECS→server message carries, for the fence (DESIGN §8); -1 for a message that is not
+     * one of the ECS's.
+     */
+    public static long ecsTerm(byte[][] m) {
+        return switch (name(m)) {
+            case HB, LEASE, RING, XFER, XFER_ABORT, LEFT, SWITCH -> num(m, 1);
+            case DIGEST_REQ -> m.length > 5 ? num(m, 5) : -1;
+            default -> -1;
+        };
     }
 
     /** Builds a message: byte arrays are taken as they are, anything else as its UTF-8 text. */

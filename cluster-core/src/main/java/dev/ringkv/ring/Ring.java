@@ -232,6 +232,22 @@ public final class Ring {
         return new Ring(version + 1, newTerm, placement());
     }
 
+    /** Ring versions an ECS term may use before the next term's first version (see {@link #takenOverIn}). */
+    public static final long VERSIONS_PER_TERM = 1_000_000;
+
+    /**
+     * The ring a newly elected ECS publishes (DESIGN §8): the same members stamped by its term, with version
+     * {@code max(version + 1, term × 1,000,000)}. So every ring of a newer term is newer than any ring an
+     * older term's ECS may still publish to a minority it is cut off with — a version alone orders rings
+     * across terms, and a message carrying a ring version is fenced by it.
+     */
+    public Ring takenOverIn(long newTerm) {
+        if (newTerm <= term) {
+            throw new IllegalArgumentException("a takeover needs a newer term than " + term + ", got " + newTerm);
+        }
+        return new Ring(Math.max(version + 1, Math.multiplyExact(newTerm, VERSIONS_PER_TERM)), newTerm, placement());
+    }
+
     /** The fraction of the ring (of 2<sup>128</sup> positions) {@code member} coordinates, in (0, 1]. */
     public double ownership(ServerAddress member) {
         Range r = rangeOf(member);

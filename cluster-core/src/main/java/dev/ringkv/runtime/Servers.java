@@ -1,5 +1,6 @@
 package dev.ringkv.runtime;
 
+import dev.ringkv.ecs.ClusterMember;
 import dev.ringkv.ecs.Ecs;
 import dev.ringkv.ecs.EcsConfig;
 import dev.ringkv.node.KvNode;
@@ -27,19 +28,39 @@ public final class Servers {
      */
     public static NioNode kvServer(ServerOptions options, Path dataDir, FsyncPolicy fsync, int maxKeyBytes,
                                    int maxValueBytes, ServerAddress ecs) {
+        return kvServer(options, dataDir, fsync, maxKeyBytes, maxValueBytes,
+                ecs == null ? java.util.List.of() : java.util.List.of(ecs), NodeConfig.DEFAULT.electionMinMillis(),
+                NodeConfig.DEFAULT.electionMaxMillis());
+    }
+
+    /**
+     * A KV server joining through the first of {@code bootstrap} that answers (the ECS or any member; empty:
+     * standalone), standing for election when the ECS is silent for a random time between
+     * {@code electionMinMillis} and {@code electionMaxMillis} (DESIGN §8).
+     */
+    public static NioNode kvServer(ServerOptions options, Path dataDir, FsyncPolicy fsync, int maxKeyBytes,
+                                   int maxValueBytes, java.util.List<ServerAddress> bootstrap, long electionMinMillis,
+                                   long electionMaxMillis) {
+        boolean member = !bootstrap.isEmpty();
         StoreOptions.Builder so = StoreOptions.builder(dataDir)
                 .fsyncPolicy(fsync)
                 .maxKeyBytes(maxKeyBytes)
                 .maxValueBytes(maxValueBytes);
-        if (ecs != null) {
+        if (member) {
             // a member keeps its tombstones: a server returning with an old copy must not resurrect a key
             so.tombstoneRetention(Long.MAX_VALUE);
         }
-        NodeConfig config = new NodeConfig(maxKeyBytes, maxValueBytes, fsync.name().toLowerCase(Locale.ROOT), ecs);
+        NodeConfig config = new NodeConfig(maxKeyBytes, maxValueBytes, fsync.name().toLowerCase(Locale.ROOT), null)
+                .withBootstrap(bootstrap).withElectionTimeout(electionMinMillis, electionMaxMillis);
         return start(options, LogStore.open(so.build()), ctx -> {
-            KvNode node = new KvNode(ctx, config);
-            node.runtimeInfo(((NioNode) ctx)::runtimeInfo);
-            return node;
+            if (config.standalone()) {
+                KvNode node = new KvNode(ctx, config);
+                node.runtimeInfo(((NioNode) ctx)::runtimeInfo);
+                return node;
+            }
+            ClusterMember m = new ClusterMember(ctx, config, EcsConfig.DEFAULT);
+            m.server().runtimeInfo(((NioNode) ctx)::runtimeInfo);
+            return m;
         });
     }
 
@@ -56,8 +77,21 @@ public final class Servers {
 
     /** The ECS, keeping its ring in {@code dataDir}. */
     public static NioNode ecs(ServerOptions options, Path dataDir, EcsConfig config) {
+        return ecs(options, dataDir, config, why -> { });
+    }
+
+    /**
+     * The ECS, keeping its ring in {@code dataDir}; {@code onDeposed} runs (on the node thread) if the
+     * servers elected a newer term's ECS (DESIGN §8) — the process should then exit, saying so.
+     */
+    public static NioNode ecs(ServerOptions options, Path dataDir, EcsConfig config,
+                              java.util.function.Consumer<String> onDeposed) {
         Store store = LogStore.open(StoreOptions.builder(dataDir).fsyncPolicy(FsyncPolicy.ALWAYS).build());
-        return start(options, store, ctx -> new Ecs(ctx, config));
+        return start(options, store, ctx -> {
+            Ecs ecs = new Ecs(ctx, config);
+            ecs.onDeposed(onDeposed);
+            return ecs;
+        });
     }
 
     private static NioNode start(ServerOptions options, Store store,

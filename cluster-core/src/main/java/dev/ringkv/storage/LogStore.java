@@ -44,6 +44,7 @@ public final class LogStore implements Store {
 
     private final StoreOptions options;
     private final Path dir;
+    private final ControlFiles control;
     private final DirectoryLock lock;
     private final KeyDir keyDir;
     /** Every usable segment by id, the active one included. */
@@ -73,6 +74,7 @@ public final class LogStore implements Store {
     private LogStore(StoreOptions options, Path dir, DirectoryLock lock, Recovery.Result recovered) throws IOException {
         this.options = options;
         this.dir = dir;
+        this.control = new ControlFiles(dir);
         this.lock = lock;
         this.keyDir = recovered.keyDir();
         this.segments = recovered.segments();
@@ -603,6 +605,11 @@ public final class LogStore implements Store {
     }
 
     /** The data directory (absolute). */
+    @Override
+    public ControlFiles control() {
+        return control;
+    }
+
     public Path directory() {
         return dir;
     }

@@ -63,6 +63,9 @@ public interface Store extends AutoCloseable {
      */
     Digest digest(Range range);
 
+    /** The node's control records (term, vote, the ECS's ring), kept beside the data. */
+    ControlFiles control();
+
     /** Entries (tombstones included) whose position lies in the range. */
     default long count(Range range) {
         return digest(range).entries();

@@ -3,6 +3,7 @@ package dev.ringkv.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ringkv.ecs.Ecs;
 import dev.ringkv.monitor.ClusterStatus;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.sim.Outcome;
@@ -69,17 +70,27 @@ class ClusterSimulationTest {
     }
 
     @Test
-    void aPausedEcsDoesNotBlameTheServersForItsOwnSilence() {
+    void aPausedEcsIsReplacedByAnElectedServerAndStepsDownWhenItResumes() {
         Seeds.run(20, 13_000, seed -> {
             try (SimCluster c = start(seed, 3)) {
-                long version = c.ecs().ring().version();
+                List<ServerAddress> ring = c.ecs().ring().members();
                 c.sim.pause(SimCluster.ECS);
-                c.sim.runFor(2_000);
-                // no heartbeats, so no leases: the servers stop answering for their ranges meanwhile
-                assertTrue(c.upMembers().stream().noneMatch(a -> c.server(a).hasLease()), "a lease outlived the ECS");
+                long pausedAt = c.sim.now();
+                assertTrue(c.sim.runUntil(() -> c.ecs().term() > 1, 3_000), "no server took over");
+                long tookOver = c.sim.now() - pausedAt;
+                // silent for a random 400-800 ms, then a pre-vote and a vote: a few network latencies more
+                assertTrue(tookOver >= 400 && tookOver <= 1_000, "took over after " + tookOver + " ms");
+                assertTrue(ring.contains(c.ecsAddress()), "the new ECS is one of the servers: " + c.ecsAddress());
+                assertTrue(c.awaitSettled(5_000), "did not settle under the new ECS: " + describe(c));
+                assertEquals(ring, c.ecs().ring().members(), "a server was lost to the election");
                 c.sim.resume(SimCluster.ECS);
+                assertTrue(c.sim.runUntil(() -> ((Ecs) c.sim.node(SimCluster.ECS).logic()).deposed(), 2_000),
+                        "the old ECS did not step down");
+                assertTrue(c.upMembers().stream().anyMatch(a -> c.server(a).election().staleRejected() > 0),
+                        "no server rejected the old ECS's stale term");
                 assertTrue(c.awaitSettled(2_000), "did not settle: " + describe(c));
-                assertEquals(version, c.ecs().ring().version(), "the ECS removed servers for its own pause");
+                assertEquals(ring, c.ecs().ring().members());
+                assertEquals(java.util.Map.of(), c.termsWithTwoEcss());
             }
         });
     }
@@ -123,6 +134,7 @@ class ClusterSimulationTest {
                 assertTrue(c.awaitSettled(60_000), "did not settle after a repair: " + describe(c));
             }
             assertEquals(List.of(), c.disagreeingReplicas(), "replicas differ after quiescing; " + describe(c));
+            assertEquals(java.util.Map.of(), c.termsWithTwoEcss(), "two ECSs in one term");
 
         }
     }
@@ -131,7 +143,47 @@ class ClusterSimulationTest {
     private static String fault(SimCluster c, Random r) {
         List<ServerAddress> up = c.upMembers();
         ServerAddress victim = up.get(r.nextInt(up.size()));
-        int kind = r.nextInt(7);
+        int kind = r.nextInt(10);
+        ServerAddress ecs = c.ecsAddress();
+        if (kind == 7) {
+            // the ECS dies (SIGKILL): the servers elect one of themselves; the dead one comes back later
+            c.sim.crash(ecs);
+            c.sim.runFor(100 + r.nextInt(1900));
+            c.sim.restart(ecs);
+            return "crash and restart of the ECS " + ecs;
+        }
+        if (kind == 8) {
+            c.sim.pause(ecs); // SIGSTOP: shorter or longer than an election takes
+            c.sim.runFor(100 + r.nextInt(1900));
+            c.sim.resume(ecs);
+            return "pause of the ECS " + ecs;
+        }
+        if (kind == 9) {
+            // the ECS cut off in a minority (alone, or with one server): the majority elects a new one and
+            // the old one must not act meanwhile
+            List<ServerAddress> minority = new ArrayList<>(List.of(ecs));
+            if (r.nextBoolean() && up.size() >= 3) {
+                ServerAddress with = up.get(r.nextInt(up.size()));
+                if (!with.equals(ecs)) {
+                    minority.add(with);
+                }
+            }
+            List<ServerAddress> everyone = new ArrayList<>(c.members);
+            everyone.add(SimCluster.ECS);
+            List<ServerAddress> majority = everyone.stream().filter(a -> !minority.contains(a)).toList();
+            for (ServerAddress a : minority) {
+                for (ServerAddress b : majority) {
+                    c.sim.network().cut(a, b);
+                }
+            }
+            c.sim.runFor(300 + r.nextInt(1700));
+            for (ServerAddress a : minority) {
+                for (ServerAddress b : majority) {
+                    c.sim.network().heal(a, b);
+                }
+            }
+            return "partition " + minority + " | " + majority;
+        }
         if (kind == 6 && c.members.size() > 3) {
             // a crash for good: the ring loses it at once and the ranges it held get their third copy back
             c.sim.crash(victim);
@@ -168,9 +220,9 @@ class ClusterSimulationTest {
             return "pause of " + victim;
         }
         if (kind == 4) {
-            ServerAddress other = r.nextBoolean() ? SimCluster.ECS : up.get(r.nextInt(up.size()));
+            ServerAddress other = r.nextBoolean() ? ecs : up.get(r.nextInt(up.size()));
             if (other.equals(victim)) {
-                other = SimCluster.ECS;
+                other = ecs.equals(victim) ? SimCluster.ECS : ecs;
             }
             c.sim.network().cut(victim, other);
             c.sim.runFor(100 + r.nextInt(900));

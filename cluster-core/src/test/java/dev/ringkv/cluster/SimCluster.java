@@ -1,5 +1,6 @@
 package dev.ringkv.cluster;
 
+import dev.ringkv.ecs.ClusterMember;
 import dev.ringkv.ecs.Ecs;
 import dev.ringkv.ecs.EcsConfig;
 import dev.ringkv.monitor.ClusterStatus;
@@ -24,25 +25,82 @@ final class SimCluster implements AutoCloseable {
     final Set<ServerAddress> members = new LinkedHashSet<>();
     private int nextPort = 5101;
 
+    /** Every ECS seen, by term (DESIGN §8: one per term, ever). */
+    final java.util.Map<Long, java.util.Set<ServerAddress>> ecsByTerm = new java.util.TreeMap<>();
+    private static final EcsConfig ECS_CONFIG = EcsConfig.DEFAULT.withAntiEntropyMillis(ANTI_ENTROPY_MILLIS);
+
     SimCluster(long seed) {
         sim = new Simulation(seed);
-        sim.addNode(ECS, ctx -> new Ecs(ctx, EcsConfig.DEFAULT.withAntiEntropyMillis(ANTI_ENTROPY_MILLIS)));
+        sim.addNode(ECS, ctx -> new Ecs(ctx, ECS_CONFIG));
+        watchEcsTerms();
     }
 
     ServerAddress addServer() {
         ServerAddress a = new ServerAddress("127.0.0.1", nextPort++);
         // tiny transfer chunks: a transfer spans many round trips, so faults and writes land in the middle of it
-        sim.addNode(a, ctx -> new KvNode(ctx, NodeConfig.DEFAULT.withEcs(ECS).withTransferChunking(2, 2)));
+        // joins through the ECS it was started with, or any member it knows (the ECS may have moved)
+        List<ServerAddress> bootstrap = new ArrayList<>(List.of(ECS));
+        bootstrap.addAll(members);
+        sim.addNode(a, ctx -> new ClusterMember(ctx, NodeConfig.DEFAULT.withBootstrap(bootstrap).withTransferChunking(2, 2),
+                ECS_CONFIG));
         members.add(a);
         return a;
     }
 
+    /** Every ECS acting now (dedicated or a server holding the role, not deposed), paused ones included. */
+    List<Ecs> actingEcss() {
+        List<Ecs> out = new ArrayList<>();
+        for (dev.ringkv.sim.SimNode n : sim.nodes()) {
+            if (!n.isUp()) {
+                continue;
+            }
+            Ecs e = n.logic() instanceof Ecs d ? d : ((ClusterMember) n.logic()).ecs();
+            if (e != null && !e.deposed() && e.ring() != null) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** The ECS of the newest term acting now (the dedicated one until an election). */
     Ecs ecs() {
-        return (Ecs) sim.node(ECS).logic();
+        Ecs best = null;
+        for (Ecs e : actingEcss()) {
+            if (best == null || e.term() > best.term()) {
+                best = e;
+            }
+        }
+        return best != null ? best : (Ecs) sim.node(ECS).logic();
+    }
+
+    ServerAddress ecsAddress() {
+        return ecs().self();
+    }
+
+    /** Samples the acting ECSs every simulated millisecond: a term with two ECSs is recorded. */
+    private void watchEcsTerms() {
+        sim.schedule(1, () -> {
+            for (Ecs e : actingEcss()) {
+                ecsByTerm.computeIfAbsent(e.term(), t -> new java.util.TreeSet<>(java.util.Comparator.comparing(Object::toString)))
+                        .add(e.self());
+            }
+            watchEcsTerms();
+        });
+    }
+
+    /** Terms in which more than one node acted as the ECS (must stay empty). */
+    java.util.Map<Long, java.util.Set<ServerAddress>> termsWithTwoEcss() {
+        java.util.Map<Long, java.util.Set<ServerAddress>> out = new java.util.TreeMap<>();
+        ecsByTerm.forEach((t, s) -> {
+            if (s.size() > 1) {
+                out.put(t, s);
+            }
+        });
+        return out;
     }
 
     KvNode server(ServerAddress a) {
-        return (KvNode) sim.node(a).logic();
+        return ClusterMember.serverOf(sim.node(a).logic());
     }
 
     boolean up(ServerAddress a) {
@@ -55,10 +113,11 @@ final class SimCluster implements AutoCloseable {
      * once its hand-off lands).
      */
     boolean settled() {
-        if (!sim.node(ECS).isUp() || sim.node(ECS).isPaused()) {
+        Ecs current = ecs();
+        if (!sim.node(current.self()).isUp() || sim.node(current.self()).isPaused() || current.deposed()) {
             return false;
         }
-        if (ecs().ring() == null) {
+        if (current.ring() == null) {
             return false; // not started yet
         }
         ClusterStatus s = ecs().status();

@@ -140,7 +140,7 @@ class ClusterOverLoopbackTest {
         }
 
         CompletableFuture<Void> left = new CompletableFuture<>();
-        b.execute(() -> ((KvNode) b.logic()).leave(() -> left.complete(null)));
+        b.execute(() -> dev.ringkv.ecs.ClusterMember.serverOf(b.logic()).leave(() -> left.complete(null)));
         left.get(20, TimeUnit.SECONDS);
         awaitRing(3);
         b.close();

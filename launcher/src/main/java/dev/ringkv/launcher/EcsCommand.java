@@ -66,9 +66,14 @@ final class EcsCommand implements Callable<Integer> {
         }
         Path data = dir != null ? dir : Path.of("data", "ecs-" + address + "-" + port);
         NioNode node;
+        java.util.concurrent.atomic.AtomicReference<String> deposed = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
         try {
             node = Servers.ecs(new ServerOptions(address, port, address, WireLimits.DEFAULT, 1024, 4 * 1024 * 1024),
-                    data, config);
+                    data, config, why -> {
+                        deposed.set(why);
+                        stop.countDown();
+                    });
         } catch (UncheckedIOException | StorageException | IllegalStateException e) {
             System.err.println("ringkv ecs: " + e.getMessage());
             return 1;
@@ -77,7 +82,22 @@ final class EcsCommand implements Callable<Integer> {
         System.out.println("RingKV ECS " + node.address() + " ready, " + replicas + " replicas (ring kept in "
                 + data.toAbsolutePath() + ")");
         System.out.flush();
+        Thread closer = new Thread(() -> {
+            try {
+                stop.await();
+                node.close(); // deposed: this process is the ECS no more (DESIGN §8)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "ringkv-deposed");
+        closer.setDaemon(true);
+        closer.start();
         node.awaitTermination();
+        if (deposed.get() != null) {
+            System.err.println("ringkv ecs: " + node.address() + " " + deposed.get() + ". Exiting: "
+                    + "point servers and clients at any member (they know the ECS).");
+            return 3;
+        }
         return 0;
     }
 }

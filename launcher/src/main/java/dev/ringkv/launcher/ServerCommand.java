@@ -36,9 +36,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "Address to bind and advertise. Default: ${DEFAULT-VALUE}.")
     String address;
 
-    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT", defaultValue = "localhost:5100",
-            description = "The ECS, or any member (it redirects). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT[,HOST:PORT...]", defaultValue = "localhost:5100",
+            description = {"Where to join: the ECS, or any member (it names the ECS). Several, comma-separated, are tried "
+                    + "in turn until one answers (the ECS may have moved to a server). Default: ${DEFAULT-VALUE}."})
     String bootstrap;
+
+    @Option(names = "--election-timeout", paramLabel = "MIN-MAX", defaultValue = "400-800",
+            description = "Milliseconds without a heartbeat from the ECS before this server stands for election "
+                    + "(a random time in the range, DESIGN §8). Default: ${DEFAULT-VALUE}.")
+    String electionTimeout;
 
     @Option(names = "--standalone", description = "Serve a one-node ring of its own, with no ECS.")
     boolean standalone;
@@ -69,11 +75,29 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         FsyncPolicy policy;
-        ServerAddress ecs;
+        java.util.List<ServerAddress> seeds = new java.util.ArrayList<>();
+        long electionMin;
+        long electionMax;
         try {
             policy = FsyncPolicy.parse(fsync);
             Logging.level(logLevel);
-            ecs = standalone ? null : ServerAddress.parse(bootstrap);
+            if (!standalone) {
+                for (String b : bootstrap.split(",")) {
+                    seeds.add(ServerAddress.parse(b.trim()));
+                }
+            }
+            String[] range = electionTimeout.split("-");
+            try {
+                electionMin = Long.parseLong(range[0].trim());
+                electionMax = range.length > 1 ? Long.parseLong(range[1].trim()) : electionMin;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--election-timeout takes MIN-MAX in milliseconds, like 400-800; got '"
+                        + electionTimeout + "'");
+            }
+            if (range.length > 2 || electionMin < 1 || electionMax < electionMin) {
+                throw new IllegalArgumentException("--election-timeout takes MIN-MAX with 1 <= MIN <= MAX, got '"
+                        + electionTimeout + "'");
+            }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -87,7 +111,7 @@ final class ServerCommand implements Callable<Integer> {
                         WireLimits.DEFAULT.maxInlineBytes()), 1024, 4 * 1024 * 1024);
         NioNode node;
         try {
-            node = Servers.kvServer(options, data, policy, maxKey, maxValue, ecs);
+            node = Servers.kvServer(options, data, policy, maxKey, maxValue, seeds, electionMin, electionMax);
         } catch (UncheckedIOException | StorageException | IllegalStateException e) {
             // a port in use, a directory in use or unwritable: one clear line, no stack trace
             System.err.println("ringkv server: " + e.getMessage());
@@ -96,7 +120,8 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> leaveThenStop(node), "ringkv-shutdown"));
         System.out.println("RingKV server " + node.address() + " ready (data in " + data.toAbsolutePath()
                 + ", fsync " + policy.name().toLowerCase(Locale.ROOT)
-                + (ecs == null ? ", standalone)" : ", joining through " + ecs + ")"));
+                + (seeds.isEmpty() ? ", standalone)" : ", joining through " + String.join(", ",
+                        seeds.stream().map(ServerAddress::toString).toList()) + ")"));
         System.out.flush();
         node.awaitTermination();
         return 0;
@@ -105,7 +130,7 @@ final class ServerCommand implements Callable<Integer> {
     /** Ctrl-C / SIGTERM: hand the ranges over (DESIGN §7), then stop; a crash (SIGKILL) skips all this. */
     private void leaveThenStop(NioNode node) {
         CountDownLatch left = new CountDownLatch(1);
-        node.execute(() -> ((KvNode) node.logic()).leave(left::countDown));
+        node.execute(() -> dev.ringkv.ecs.ClusterMember.serverOf(node.logic()).leave(left::countDown));
         try {
             if (!left.await(leaveTimeout, TimeUnit.SECONDS)) {
                 System.err.println("ringkv server: the graceful leave did not finish within " + leaveTimeout

@@ -1,0 +1,357 @@
+package dev.ringkv.node;
+
+import dev.ringkv.ring.Ring;
+import dev.ringkv.ring.ServerAddress;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server's side of ECS failover (DESIGN §8): which ECS it follows and in which term, fencing of
+ * messages from older terms, and the election it runs when the ECS falls silent.
+ *
+ * <p><b>Terms.</b> Every ECS acts in a term; every ECS→server message carries it. A server follows the
+ * first ECS it hears in the highest term it knows and rejects a message of an older term (counted,
+ * logged, and answered with {@code STALE term ecs} so the deposed ECS steps down). The term and the vote
+ * are saved in the data directory ({@code control/election}) before any answer that depends on them.
+ *
+ * <p><b>Elections.</b> A member that has heard no heartbeat from its ECS for a random timeout (between
+ * {@code electionMinMillis} and {@code electionMaxMillis}) first asks the other members of its ring
+ * whether they <em>would</em> vote for it ({@code VOTE_REQ pre}): no term changes, so a server cut off
+ * from the ECS alone cannot disturb a working cluster. With a majority it runs the real round: term + 1,
+ * a vote for itself, {@code VOTE_REQ vote} to the others. A voter grants one vote per term, only to a
+ * candidate whose ring version is at least its own, and only if it has not heard a live ECS within the
+ * minimum timeout. A majority of the ring's members wins — members whose process is provably gone (a
+ * refused connection) are not counted, so a lone survivor of crashes becomes its own ECS. The winner
+ * takes the ECS role (see {@code dev.ringkv.ecs.ClusterMember}).
+ *
+ * <pre>
+ * VOTE_REQ kind term candidate ringVersion       (kind: pre | vote)
+ * VOTE kind term granted(1|0) voter voterTerm
+ * STALE term ecs                                 (to an ECS whose message carried an older term)
+ * </pre>
+ *
+ * <p>Threading: the node's thread only.
+ */
+public final class Election {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Election.class);
+    private static final String RECORD = "election";
+    public static final String PRE = "pre";
+    public static final String VOTE = "vote";
+
+    /** What the election needs from the server hosting it. */
+    public interface Host {
+        /** The ring this server serves under, or null. */
+        Ring ring();
+
+        /** True while the server is a member serving its ranges. */
+        boolean isServing();
+
+        /** True while this server itself holds the ECS role. */
+        boolean hostsEcs();
+
+        /** This server won the election for {@code term}: it must take the ECS role now. */
+        void elected(long term);
+    }
+
+    private final NodeContext ctx;
+    private final long minMillis;
+    private final long maxMillis;
+    private Host host;
+    private long term;
+    private ServerAddress votedFor;
+    /** The ECS this server follows, and the term it was heard in (≤ {@link #term}). */
+    private ServerAddress ecs;
+    private long ecsTerm;
+    private long lastHeard;
+    private long deadline;
+    /** Peers whose process is provably gone: a connection was refused and nothing was heard since. */
+    private final Set<ServerAddress> refused = new HashSet<>();
+    private Round round;
+    private long staleRejected;
+    private long lastStaleLog = Long.MIN_VALUE / 2;
+    private long elections;
+    /** The newest ring version this server installed, kept across restarts: its vote's yardstick. */
+    private long ringVersion;
+
+    private static final class Round {
+        final String kind;
+        final long term;
+        final Ring ring;
+        final Set<ServerAddress> granted = new HashSet<>();
+
+        Round(String kind, long term, Ring ring) {
+            this.kind = kind;
+            this.term = term;
+            this.ring = ring;
+        }
+    }
+
+    public Election(NodeContext ctx, ServerAddress bootstrapEcs, long minMillis, long maxMillis) {
+        if (minMillis < 1 || maxMillis < minMillis) {
+            throw new IllegalArgumentException("election timeout must be 1 <= min <= max, was " + minMillis + ".." + maxMillis);
+        }
+        this.ctx = ctx;
+        this.ecs = bootstrapEcs;
+        this.minMillis = minMillis;
+        this.maxMillis = maxMillis;
+    }
+
+    /** Loads the saved term and vote. Elections run only once a host is {@link #enable enabled}. */
+    public void start() {
+        String saved = ctx.storage().control().load(RECORD);
+        if (saved != null && !saved.isBlank()) {
+            String[] p = saved.trim().split(" ");
+            term = Long.parseLong(p[0]);
+            votedFor = p.length > 1 && !p[1].equals("-") ? ServerAddress.parse(p[1]) : null;
+            ringVersion = p.length > 2 ? Long.parseLong(p[2]) : 0;
+        }
+        lastHeard = ctx.now();
+        deadline = ctx.now() + timeout();
+    }
+
+    /** Lets this server stand for election when the ECS falls silent. */
+    public void enable(Host h) {
+        this.host = h;
+        ctx.schedule(Math.max(1, minMillis / 8), this::tick);
+    }
+
+    public long term() {
+        return term;
+    }
+
+    /** The ECS this server follows (the bootstrap address until one is heard). */
+    public ServerAddress ecs() {
+        return ecs;
+    }
+
+    /** Term of the ECS this server follows (0 before the first heartbeat). */
+    public long ecsTerm() {
+        return ecsTerm;
+    }
+
+    /** Messages from an ECS of an older term rejected so far. */
+    public long staleRejected() {
+        return staleRejected;
+    }
+
+    /** Elections this server has started (real rounds, not pre-votes). */
+    public long elections() {
+        return elections;
+    }
+
+    /**
+     * A joiner (not a member yet) turns to another address: one it was told is the ECS, or the next it
+     * was given to join through. Which term that one acts in is not known until it speaks.
+     */
+    public void redirect(ServerAddress address) {
+        if (!address.equals(ecs)) {
+            ecs = address;
+            ecsTerm = 0;
+        }
+    }
+
+    /** True if the ECS we follow spoke within the shortest election timeout. */
+    public boolean hearsEcs() {
+        return ecsTerm > 0 && ctx.now() - lastHeard < minMillis;
+    }
+
+    /** This server took the ECS role for {@code t} (it won): it follows itself. */
+    private void follow(ServerAddress who, long t) {
+        if (!who.equals(ecs) || t != ecsTerm) {
+            LOG.info("{} follows the ECS {} in term {} (was {} in term {})", ctx.self(), who, t, ecs, ecsTerm);
+        }
+        ecs = who;
+        ecsTerm = t;
+        round = null;
+        heard();
+    }
+
+    /**
+     * The fence (DESIGN §8): may this message, sent by {@code from} as the ECS of term {@code t}, act here?
+     * A newer term makes {@code from} our ECS; an older one is rejected, counted, logged and answered
+     * with {@code STALE}. Two ECSs in one term must never happen: the second is rejected loudly.
+     */
+    public boolean admit(ServerAddress from, long t) {
+        if (t > term) {
+            term = t;
+            votedFor = null;
+            save();
+            follow(from, t);
+            return true;
+        }
+        if (t == term && (ecsTerm < t || from.equals(ecs))) {
+            if (ecsTerm < t || !from.equals(ecs)) {
+                follow(from, t);
+            }
+            return true;
+        }
+        staleRejected++;
+        long now = ctx.now();
+        if (now - lastStaleLog >= 1_000) {
+            lastStaleLog = now;
+            if (t == term) {
+                LOG.error("{} two ECSs claim term {}: following {}, rejecting {}", ctx.self(), t, ecs, from);
+            } else {
+                LOG.warn("{} rejecting a message from {} of stale term {} (the ECS is {} in term {}; {} rejected so far)",
+                        ctx.self(), from, t, ecs, term, staleRejected);
+            }
+        }
+        // name the ECS only if it is the current term's (mid-election there is none yet)
+        ctx.send(from, Msg.of(Msg.STALE, term, ecs == null || ecsTerm < term ? "-" : ecs));
+        return false;
+    }
+
+    /** The server installed a ring: remembered (durably) so that after a restart it still votes by it. */
+    public void installed(long version) {
+        if (version > ringVersion) {
+            ringVersion = version;
+            save();
+        }
+    }
+
+    /** A heartbeat from the ECS we follow: it is alive. */
+    public void heard() {
+        lastHeard = ctx.now();
+        deadline = lastHeard + timeout();
+    }
+
+    /** Anything from a peer shows its process is there. */
+    public void reachable(ServerAddress peer) {
+        refused.remove(peer);
+    }
+
+    /** A connection to the peer was refused or reset: its process is gone (for now). */
+    public void unreachable(ServerAddress peer) {
+        refused.add(peer);
+        if (round != null) {
+            tally(); // a member that cannot vote no longer counts toward the majority
+        }
+    }
+
+    private long timeout() {
+        return minMillis + (maxMillis > minMillis ? (long) (ctx.random().nextDouble() * (maxMillis - minMillis)) : 0);
+    }
+
+    private void tick() {
+        long now = ctx.now();
+        if (host.hostsEcs() || !host.isServing()) {
+            deadline = Math.max(deadline, now + minMillis);
+        } else if (now >= deadline) {
+            LOG.warn("{} no heartbeat from the ECS {} for {} ms: standing for election in term {}", ctx.self(), ecs,
+                    now - lastHeard, term + 1);
+            deadline = now + timeout();
+            begin(PRE, term + 1);
+        }
+        ctx.schedule(Math.max(1, minMillis / 8), this::tick);
+    }
+
+    private void begin(String kind, long t) {
+        Ring ring = host.ring();
+        round = new Round(kind, t, ring);
+        round.granted.add(ctx.self());
+        if (VOTE.equals(kind)) {
+            elections++;
+            term = t;
+            votedFor = ctx.self();
+            save();
+        }
+        for (ServerAddress m : ring.members()) {
+            if (!m.equals(ctx.self())) {
+                ctx.send(m, Msg.of(Msg.VOTE_REQ, kind, t, ctx.self(), ring.version()));
+            }
+        }
+        tally();
+    }
+
+    /** A majority of the round's ring, not counting members provably gone. */
+    private void tally() {
+        Round r = round;
+        long gone = r.ring.members().stream().filter(m -> !m.equals(ctx.self()) && refused.contains(m)).count();
+        long voters = r.ring.size() - gone;
+        long votes = r.granted.stream().filter(r.ring::contains).count();
+        if (votes * 2L <= voters) {
+            return;
+        }
+        if (PRE.equals(r.kind)) {
+            begin(VOTE, r.term);
+        } else {
+            round = null;
+            LOG.warn("{} elected ECS for term {} with {} of {} votes ({} members provably gone)", ctx.self(), r.term,
+                    r.granted.size(), r.ring.size(), gone);
+            follow(ctx.self(), r.term);
+            host.elected(r.term);
+        }
+    }
+
+    /** {@code VOTE_REQ} and {@code VOTE}; false for any other message. */
+    public boolean onMessage(ServerAddress from, byte[][] msg) {
+        switch (Msg.name(msg)) {
+            case Msg.VOTE_REQ -> {
+                voteRequested(Msg.str(msg, 1), Msg.num(msg, 2), Msg.addr(msg, 3), Msg.num(msg, 4));
+                return true;
+            }
+            case Msg.VOTE -> {
+                voted(Msg.str(msg, 1), Msg.num(msg, 2), Msg.num(msg, 3) == 1, Msg.addr(msg, 4), Msg.num(msg, 5));
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    private void voteRequested(String kind, long t, ServerAddress candidate, long candidateRingVersion) {
+        // a server that restarted has no ring yet but still votes, by the newest ring it had installed
+        Ring ring = host == null ? null : host.ring();
+        long mine = Math.max(ringVersion, ring == null ? 0 : ring.version());
+        boolean ecsAlive = host != null && host.hostsEcs() || ctx.now() - lastHeard < minMillis;
+        boolean upToDate = host != null && candidateRingVersion >= mine;
+        boolean grant;
+        if (ecsAlive) {
+            grant = false; // the ECS is alive as far as we know: no election disturbs it
+        } else if (PRE.equals(kind)) {
+            grant = upToDate && t > term;
+        } else {
+            if (t > term) {
+                term = t; // an election in a newer term: the old ECS is fenced from now on
+                votedFor = null;
+                round = null;
+            }
+            grant = upToDate && t == term && (votedFor == null || votedFor.equals(candidate));
+            if (grant) {
+                votedFor = candidate;
+                deadline = ctx.now() + timeout(); // give the candidate time to take over
+            }
+            save();
+        }
+        ServerAddress self = ctx.self();
+        Supplier<String> why = () -> ecsAlive ? "the ECS is alive" : !upToDate ? "its ring is older than ours"
+                : "already voted for " + votedFor + " in term " + term;
+        if (!grant) {
+            LOG.info("{} refuses {} {} for term {}: {}", self, candidate, kind, t, why.get());
+        }
+        ctx.send(candidate, Msg.of(Msg.VOTE, kind, t, grant ? 1 : 0, self, term));
+    }
+
+    private void voted(String kind, long t, boolean granted, ServerAddress voter, long voterTerm) {
+        if (voterTerm > term) {
+            term = voterTerm; // a newer election is on: ours is lost
+            votedFor = null;
+            round = null;
+            save();
+            return;
+        }
+        if (round != null && round.kind.equals(kind) && round.term == t && granted) {
+            round.granted.add(voter);
+            tally();
+        }
+    }
+
+    private void save() {
+        ctx.storage().control().save(RECORD, term + " " + (votedFor == null ? "-" : votedFor) + " " + ringVersion);
+    }
+}
