@@ -70,7 +70,13 @@ final class SimCluster implements AutoCloseable {
                 best = e;
             }
         }
-        return best != null ? best : (Ecs) sim.node(ECS).logic();
+        return best != null ? best : (Ecs) sim.node(ECS).logic(); // null while the dedicated one is down
+    }
+
+    /** The newest term any acting ECS is in; 0 if none acts. */
+    long ecsTerm() {
+        Ecs e = ecs();
+        return e == null || e.deposed() ? 0 : e.term();
     }
 
     ServerAddress ecsAddress() {
@@ -114,7 +120,7 @@ final class SimCluster implements AutoCloseable {
      */
     boolean settled() {
         Ecs current = ecs();
-        if (!sim.node(current.self()).isUp() || sim.node(current.self()).isPaused() || current.deposed()) {
+        if (current == null || !sim.node(current.self()).isUp() || sim.node(current.self()).isPaused() || current.deposed()) {
             return false;
         }
         if (current.ring() == null) {

@@ -1,0 +1,181 @@
+package dev.ringkv.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringkv.ecs.ClusterMember;
+import dev.ringkv.ecs.Ecs;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.sim.Outcome;
+import dev.ringkv.sim.SimClient;
+import dev.ringkv.sim.Seeds;
+import dev.ringkv.wire.RespValue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ECS failover (DESIGN §8, issue 5) in the deterministic simulation: the servers elect one of themselves
+ * when the ECS dies, is paused or is cut off in a minority; one ECS per term, the old one fenced; no
+ * acknowledged write lost. The random schedules of {@link ClusterSimulationTest} inject these faults too.
+ */
+class ElectionSimulationTest {
+
+    private static RespValue call(SimCluster c, ServerAddress at, String... args) {
+        SimClient cl = c.clientOn(at);
+        Outcome o = cl.call(args);
+        assertTrue(c.sim.runUntil(() -> !o.isPending(), 10_000), "no answer to " + String.join(" ", args));
+        cl.close();
+        return o.isReplied() ? o.reply() : RespValue.error("FAILED " + o.failure());
+    }
+
+    /** Runs load, applies the fault, lets it settle, stops the load and checks every acknowledged write. */
+    private static void underLoad(SimCluster c, long seed, Runnable fault) {
+        Random r = new Random(seed);
+        ClusterSimulationTest.Load load = new ClusterSimulationTest.Load(c, r, 3);
+        load.start();
+        c.sim.runFor(300);
+        fault.run();
+        assertTrue(c.awaitSettled(30_000), "did not settle: " + ClusterSimulationTest.describe(c));
+        c.sim.runFor(300);
+        load.stop();
+        c.sim.runFor(12_000);
+        assertTrue(c.awaitSettled(30_000), "did not settle at the end: " + ClusterSimulationTest.describe(c));
+        assertTrue(load.history.acknowledged > 20, "too little got through: " + load.history.acknowledged);
+        ClusterSimulationTest.checkFinalValues(c, load.history, r);
+        assertEquals(Map.of(), c.termsWithTwoEcss(), "two ECSs in one term");
+    }
+
+    @Test
+    void whenTheEcsDiesAServerTakesOverAndKeepsServingItsRanges() {
+        Seeds.run(20, 31_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 3)) {
+                List<ServerAddress> ring = c.ecs().ring().members();
+                underLoad(c, seed, () -> {
+                    c.sim.crash(SimCluster.ECS);
+                    long crashedAt = c.sim.now();
+                    assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 3_000), "nobody took over");
+                    long took = c.sim.now() - crashedAt;
+                    assertTrue(took >= 400 && took <= 1_000, "took over after " + took + " ms");
+                });
+                Ecs now = c.ecs();
+                assertTrue(ring.contains(now.self()), "the ECS role went to a server: " + now.self());
+                assertEquals(ring, now.ring().members(), "no server was lost to the election");
+                // the ECS's server still coordinates its own range and answers for it
+                ServerAddress host = now.self();
+                assertTrue(c.server(host).isServing() && c.server(host).hasLease());
+                assertEquals(RespValue.OK, call(c, host, "SET", "after", "takeover"));
+                assertEquals(RespValue.bulk("takeover"), call(c, host, "GET", "after"));
+                // status and joins through any member reach the new ECS
+                RespValue redirect = call(c, ring.get(0).equals(host) ? ring.get(1) : ring.get(0), "RINGKV", "STATUS");
+                assertEquals("ECS " + host, ((RespValue.Error) redirect).text().substring(0, ("ECS " + host).length()));
+                ServerAddress joiner = c.addServer();
+                assertTrue(c.awaitSettled(30_000), "the joiner did not get in: " + ClusterSimulationTest.describe(c));
+                assertTrue(c.ecs().ring().contains(joiner));
+            }
+        });
+    }
+
+    @Test
+    void successiveCrashesOfTheEcsHostLeaveOneServerThatIsItsOwnEcsAndKeepsEveryKey() {
+        Seeds.run(10, 32_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 4)) {
+                for (int i = 0; i < 40; i++) {
+                    assertEquals(RespValue.OK, call(c, c.upMembers().get(i % 4), "SET", "k" + i, "v" + i));
+                }
+                c.sim.crash(SimCluster.ECS);
+                long term = 1;
+                while (c.members.size() > 1) {
+                    long previous = term;
+                    assertTrue(c.sim.runUntil(() -> c.ecsTerm() > previous && c.settled(), 20_000),
+                            "no settled takeover after term " + previous + ": " + ClusterSimulationTest.describe(c));
+                    term = c.ecsTerm();
+                    ServerAddress host = c.ecs().self();
+                    c.sim.crash(host); // the server holding the ECS role dies too
+                    c.members.remove(host);
+                }
+                ServerAddress last = c.members.iterator().next();
+                long previous = term;
+                assertTrue(c.sim.runUntil(() -> c.ecsTerm() > previous && c.settled(), 20_000),
+                        "the last server did not become its own ECS: " + ClusterSimulationTest.describe(c));
+                assertEquals(last, c.ecs().self());
+                assertEquals(List.of(last), c.ecs().ring().members());
+                for (int i = 0; i < 40; i++) {
+                    assertEquals(RespValue.bulk("v" + i), call(c, last, "GET", "k" + i), "k" + i);
+                }
+                assertEquals(Map.of(), c.termsWithTwoEcss());
+            }
+        });
+    }
+
+    @Test
+    void anEcsCutOffInAMinorityGrantsNoLeaseAndStepsDownAfterTheHeal() {
+        Seeds.run(20, 33_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 3)) {
+                List<ServerAddress> ring = c.ecs().ring().members();
+                ServerAddress withEcs = ring.get((int) (seed % 3));
+                List<ServerAddress> majority = ring.stream().filter(a -> !a.equals(withEcs)).toList();
+                underLoad(c, seed, () -> {
+                    for (ServerAddress a : List.of(SimCluster.ECS, withEcs)) {
+                        for (ServerAddress b : majority) {
+                            c.sim.network().cut(a, b);
+                        }
+                    }
+                    assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 3_000), "the majority elected nobody");
+                    assertTrue(majority.contains(c.ecs().self()), "the ECS is in the majority");
+                    c.sim.runFor(1_500);
+                    // the old ECS sees one server of three: it must not act — no lease, no ring change
+                    Ecs old = (Ecs) c.sim.node(SimCluster.ECS).logic();
+                    assertFalse(c.server(withEcs).hasLease(), "the server cut off with the old ECS still has a lease");
+                    assertEquals(ring, old.ring().members(), "the cut-off ECS changed the ring");
+                    c.sim.network().healAll();
+                    assertTrue(c.sim.runUntil(old::deposed, 3_000), "the old ECS did not step down");
+                });
+                assertTrue(ring.containsAll(c.ecs().ring().members()));
+            }
+        });
+    }
+
+    @Test
+    void aNewEcsThatDiesDuringItsOwnTakeoverIsReplacedInTheNextTerm() {
+        Seeds.run(20, 34_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 5)) {
+                underLoad(c, seed, () -> {
+                    c.sim.crash(SimCluster.ECS);
+                    assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 3_000), "nobody took over");
+                    ServerAddress first = c.ecs().self();
+                    c.sim.runFor(new Random(seed).nextInt(30)); // mid-takeover: ring republished or not, check running
+                    c.sim.crash(first);
+                    c.members.remove(first);
+                    assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 2 || (c.ecsTerm() == 2
+                            && !c.ecs().self().equals(first)), 5_000), "nobody took over from the dead new ECS");
+                    assertNotEquals(first, c.ecs().self());
+                });
+                assertEquals(4, c.ecs().ring().size());
+            }
+        });
+    }
+
+    @Test
+    void serversReportTheirTermAndTheStaleMessagesTheyRejected() {
+        try (SimCluster c = ClusterSimulationTest.start(35_000, 3)) {
+            c.sim.pause(SimCluster.ECS);
+            assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1 && c.settled(), 5_000));
+            c.sim.resume(SimCluster.ECS);
+            c.sim.runFor(1_000);
+            List<String> info = new ArrayList<>();
+            for (ServerAddress a : c.members) {
+                info.add(((RespValue.Bulk) call(c, a, "INFO", "ring")).utf8());
+            }
+            long term = c.ecsTerm();
+            assertTrue(info.stream().allMatch(i -> i.contains("ecs_term:" + term + "\r\n")
+                    && i.contains("ecs:" + c.ecsAddress() + "\r\n")), String.join("\n", info));
+            assertTrue(info.stream().anyMatch(i -> !i.contains("stale_term_rejected:0\r\n")), String.join("\n", info));
+            assertTrue(ClusterMember.serverOf(c.sim.node(c.ecsAddress()).logic()).isServing());
+        }
+    }
+}
