@@ -365,6 +365,11 @@ public final class KvNode implements NodeLogic {
             if (!next.equals(peer)) {
                 LOG.warn("{} cannot reach {}; trying {} (the ECS or a member that knows it)", ctx.self(), peer, next);
                 joinBackoff = JOIN_RETRY_MIN_MILLIS;
+                if (preJoin) {
+                    requestRing();
+                } else {
+                    sendJoin();
+                }
             } else {
                 LOG.warn("{} cannot reach the ECS at {}; retrying (give -b more addresses: any member knows the ECS)",
                         ctx.self(), peer);

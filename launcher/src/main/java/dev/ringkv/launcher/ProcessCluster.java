@@ -51,6 +51,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final String host;
     private final List<String> jvmOptions;
     private Node ecs;
+    /** The address that last answered RINGKV STATUS as the ECS. */
+    private volatile ServerAddress current;
     private final List<Node> servers = new ArrayList<>();
 
     public ProcessCluster(Path base, String host, List<String> jvmOptions) {
@@ -87,10 +89,15 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     public Node startServer(String... extra) throws IOException {
+        return startServerVia(ecs.address.toString(), extra);
+    }
+
+    /** A server joining through {@code bootstrap} ({@code -b}: the ECS or members, comma-separated). */
+    public Node startServerVia(String bootstrap, String... extra) throws IOException {
         int port = freePort();
         String name = "server-" + (servers.size() + 1);
         List<String> args = new ArrayList<>(List.of("server", "-a", host, "-p", String.valueOf(port),
-                "-b", ecs.address.toString(), "-d", base.resolve(name).toString(), "--log-level", "WARN"));
+                "-b", bootstrap, "-d", base.resolve(name).toString(), "--log-level", "WARN"));
         args.addAll(List.of(extra));
         Node n = new Node(java(args.toArray(new String[0])), base.resolve(name + ".log"), new ServerAddress(host, port));
         servers.add(n);
@@ -104,6 +111,7 @@ public final class ProcessCluster implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
     }
 
+    /** The dedicated ECS process started with {@link #startEcs} (it may have died; see {@link #currentEcs}). */
     public Node ecs() {
         return ecs;
     }
@@ -149,13 +157,66 @@ public final class ProcessCluster implements AutoCloseable {
         launch(n);
     }
 
-    /** The ECS's status, or null if it cannot be reached right now. */
+    /**
+     * The status of whoever holds the ECS role now — the dedicated ECS, or the server elected after it
+     * died (DESIGN §8), found through any live node, which names it — or null if none answers right now.
+     */
     public ClusterStatus status() {
-        try (RingKvClient c = RingKvClient.connect(ecs.address, Duration.ofSeconds(2))) {
-            return ClusterStatus.fromJson(((RespValue.Bulk) c.execute("RINGKV", "STATUS")).utf8());
+        List<ServerAddress> ask = new ArrayList<>();
+        if (current != null) {
+            ask.add(current);
+        }
+        if (ecs != null && ecs.isAlive()) {
+            ask.add(ecs.address);
+        }
+        servers.stream().filter(Node::isAlive).forEach(n -> ask.add(n.address));
+        for (ServerAddress a : ask) {
+            ClusterStatus s = statusAt(a, 2);
+            if (s != null) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private ClusterStatus statusAt(ServerAddress a, int hops) {
+        try (RingKvClient c = RingKvClient.connect(a, Duration.ofSeconds(2))) {
+            RespValue v = c.execute("RINGKV", "STATUS");
+            if (v instanceof RespValue.Bulk b) {
+                current = a;
+                return ClusterStatus.fromJson(b.utf8());
+            }
+            if (v instanceof RespValue.Error e && e.code().equals("ECS") && hops > 0) {
+                return statusAt(ServerAddress.parse(e.text().split(" ")[1]), hops - 1);
+            }
+            return null;
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    /** The address of the current ECS (see {@link #status}), or null. */
+    public ServerAddress currentEcs() {
+        ClusterStatus s = status();
+        return s == null ? null : ServerAddress.parse(s.ecs());
+    }
+
+    /** The node (the dedicated ECS or a server) listening on {@code a}. */
+    public Node node(ServerAddress a) {
+        if (ecs != null && ecs.address.equals(a)) {
+            return ecs;
+        }
+        return servers.stream().filter(n -> n.address.equals(a)).findFirst().orElseThrow();
+    }
+
+    /** Runs a {@code ringkv} command to completion (at most a minute); its output, stdout and stderr. */
+    public String run(String... args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(java(args)).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return new String(out, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Polls the ECS until the condition holds; false if the timeout passed first. */
