@@ -60,7 +60,8 @@ class ElectionSimulationTest {
                     long crashedAt = c.sim.now();
                     assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 3_000), "nobody took over");
                     long took = c.sim.now() - crashedAt;
-                    assertTrue(took >= 400 && took <= 1_000, "took over after " + took + " ms");
+                    // the servers' connections to it were reset: no need to wait out the 400-800 ms timeout
+                    assertTrue(took <= 200, "took over after " + took + " ms");
                 });
                 Ecs now = c.ecs();
                 assertTrue(ring.contains(now.self()), "the ECS role went to a server: " + now.self());
