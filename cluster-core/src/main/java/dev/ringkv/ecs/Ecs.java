@@ -114,7 +114,6 @@ public final class Ecs implements NodeLogic {
             term = takeover.term();
             ring = takeover.ring().takenOverIn(term);
             settled = ring; // to be verified: see AntiEntropy.verify
-            saveState();
         }
         long now = ctx.now();
         for (ServerAddress m : ring.members()) {
@@ -274,6 +273,9 @@ public final class Ecs implements NodeLogic {
     }
 
     private void saveState() {
+        if (takeover != null) {
+            return; // a server holding the role never reloads it: after a restart it is a plain member
+        }
         StringBuilder b = new StringBuilder().append(term).append(' ').append(ring.version());
         for (ServerAddress m : ring.members()) {
             b.append(' ').append(m);

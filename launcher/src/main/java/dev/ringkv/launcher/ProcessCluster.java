@@ -209,6 +209,12 @@ public final class ProcessCluster implements AutoCloseable {
         return servers.stream().filter(n -> n.address.equals(a)).findFirst().orElseThrow();
     }
 
+    /** Starts a {@code ringkv} command (a client: {@code watch}, {@code status}) writing to {@code log}. */
+    public Process background(Path log, String... args) throws IOException {
+        return new ProcessBuilder(java(args)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+    }
+
     /** Runs a {@code ringkv} command to completion (at most a minute); its output, stdout and stderr. */
     public String run(String... args) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(java(args)).redirectErrorStream(true).start();

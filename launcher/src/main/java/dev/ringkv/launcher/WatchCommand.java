@@ -40,6 +40,9 @@ final class WatchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Every node heard of (the bootstrap and the members in the ECS's status): where to look for a new ECS. */
+    private final java.util.Set<ServerAddress> known = new java.util.LinkedHashSet<>();
+
     @Override
     public Integer call() {
         ServerAddress node;
@@ -53,7 +56,15 @@ final class WatchCommand implements Callable<Integer> {
         }
         boolean forever = seconds == null;
         long deadline = forever ? 0 : System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        try (EcsLink link = EcsLink.ask(node, "WATCH", StatusCommand.TIMEOUT_MILLIS)) {
+        known.add(node);
+        EcsLink link;
+        try {
+            link = EcsLink.ask(node, "WATCH", StatusCommand.TIMEOUT_MILLIS);
+        } catch (EcsLink.Failure e) {
+            System.err.println("ringkv watch: " + e.getMessage());
+            return 1;
+        }
+        try {
             System.out.println("watching the ECS " + link.address() + " (event times are since the ECS started; "
                     + (forever ? "Ctrl-C to stop)" : "for " + seconds + " s)"));
             RespValue push = link.firstReply();
@@ -72,27 +83,59 @@ final class WatchCommand implements Callable<Integer> {
                     }
                     wait = (int) Math.min(wait, TimeUnit.NANOSECONDS.toMillis(left) + 1);
                 }
+                String why;
                 try {
                     push = link.read(wait);
+                    continue;
                 } catch (SocketTimeoutException e) {
                     if (wait < SILENCE_LIMIT_MILLIS || (!forever && System.nanoTime() - deadline >= 0)) {
                         return 0; // --for is over (the wait was cut to it), not a silent ECS
                     }
-                    return lost(link, "silent for " + SILENCE_LIMIT_MILLIS / 1000 + " s");
+                    why = "silent for " + SILENCE_LIMIT_MILLIS / 1000 + " s";
                 } catch (IOException e) {
-                    return lost(link, EcsLink.why(e));
+                    why = EcsLink.why(e);
                 }
+                // the ECS may have died: the servers elect another (DESIGN §8); find it through them
+                ServerAddress lostAt = link.address();
+                link.close();
+                System.out.flush();
+                System.err.println("ringkv watch: connection to the ECS " + lostAt + " lost (" + why
+                        + "); looking for the ECS through " + known.size() + " known nodes");
+                link = findEcs(lostAt);
+                if (link == null) {
+                    System.err.println("ringkv watch: no node named an ECS within " + SILENCE_LIMIT_MILLIS / 1000 + " s");
+                    return 1;
+                }
+                System.out.println("watching the ECS " + link.address() + " now");
+                push = link.firstReply();
             }
-        } catch (EcsLink.Failure e) {
-            System.err.println("ringkv watch: " + e.getMessage());
-            return 1;
+        } finally {
+            link.close();
         }
     }
 
-    private static int lost(EcsLink link, String why) {
-        System.out.flush();
-        System.err.println("ringkv watch: connection to " + link.address() + " lost (" + why + ")");
-        return 1;
+    /** Asks every known node (the lost ECS last) until one is or names the ECS; null after the silence limit. */
+    private EcsLink findEcs(ServerAddress lost) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SILENCE_LIMIT_MILLIS);
+        while (System.nanoTime() < until) {
+            java.util.List<ServerAddress> ask = new java.util.ArrayList<>(known);
+            ask.remove(lost);
+            ask.add(lost);
+            for (ServerAddress a : ask) {
+                try {
+                    return EcsLink.ask(a, "WATCH", StatusCommand.TIMEOUT_MILLIS);
+                } catch (EcsLink.Failure e) {
+                    // not reachable, or no ECS yet (an election under way): the next one
+                }
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
     }
 
     /** Prints one push; returns null, or what was wrong with it. */
@@ -105,8 +148,10 @@ final class WatchCommand implements Callable<Integer> {
         try {
             switch (kind.utf8()) {
                 case "status" -> {
+                    ClusterStatus st = ClusterStatus.fromJson(payload.utf8());
+                    st.members().forEach(m -> known.add(ServerAddress.parse(m.address())));
                     if (!quietStatus) {
-                        System.out.println(StatusFormat.summary(ClusterStatus.fromJson(payload.utf8())));
+                        System.out.println(StatusFormat.summary(st));
                     }
                 }
                 case "event" -> System.out.println(StatusFormat.event(ClusterEvent.fromJson(payload.utf8())));

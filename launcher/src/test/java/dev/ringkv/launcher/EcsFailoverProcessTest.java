@@ -43,6 +43,12 @@ class EcsFailoverProcessTest {
                 }
             }
 
+            // a watch started through a server follows the ECS role when it moves
+            Path watchLog = dir.resolve("watch.log");
+            Process watch = cluster.background(watchLog, "watch", "-b", seeds[0].toString(), "--for", "20", "--quiet-status");
+            assertTrue(ProcessCluster.await(() -> read(watchLog).contains("watching the ECS " + oldEcs.address),
+                    Duration.ofSeconds(20)), read(watchLog));
+
             cluster.kill(oldEcs);
             assertTrue(cluster.awaitStatus(s -> s.term() > 1 && ProcessCluster.healed(3).test(s), Duration.ofSeconds(30)),
                     "no server took over: " + cluster.status());
@@ -54,6 +60,9 @@ class EcsFailoverProcessTest {
             String status = cluster.run("status", "-b", other.toString());
             assertTrue(status.contains("ECS " + newEcs + ", term " + s.term()), status);
             assertReadable(seeds);
+            assertTrue(ProcessCluster.await(() -> read(watchLog).contains("watching the ECS " + newEcs + " now")
+                    && read(watchLog).contains("elected ECS in term " + s.term()), Duration.ofSeconds(20)), read(watchLog));
+            watch.destroyForcibly();
 
             // joins: one through the new ECS, one through the dead ECS's address with a member to fall back on
             ProcessCluster.Node viaNew = cluster.startServerVia(newEcs.toString());
@@ -76,6 +85,14 @@ class EcsFailoverProcessTest {
             assertTrue(ecsLog.contains("deposed: the servers follow term " + s.term() + " (ECS " + newEcs + ")"), ecsLog);
             assertEquals(newEcs, cluster.currentEcs());
             assertNotEquals(oldEcs.address, cluster.currentEcs());
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (java.io.IOException e) {
+            return e.toString();
         }
     }
 

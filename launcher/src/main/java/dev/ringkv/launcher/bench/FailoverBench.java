@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  * heartbeat of the new term reaching a server — polled through each server's {@code INFO ring}
  * ({@code ecs_term}, {@code ecs}): a server that reports a newer term, and an ECS other than itself, has
  * heard the new ECS. Each round starts a fresh cluster (ECS + 3 servers, 1 000 keys), kills the dedicated
- * ECS, waits until the cluster has healed under the elected server, then kills that server too (the ECS
- * role dies with a data server) and measures the next election: two kills per round.
+ * ECS, waits until the cluster has healed under the elected server, then pauses that server (SIGSTOP:
+ * only its heartbeats stop), resumes it once another has taken over, and finally kills the server holding
+ * the role (it dies with a data server): three elections per round.
  *
  * <pre>java -cp launcher/target/ringkv.jar dev.ringkv.launcher.bench.FailoverBench [rounds]</pre>
  */
@@ -34,6 +35,7 @@ public final class FailoverBench {
         Samples dedicated = new Samples();
         Samples hosted = new Samples();
         Samples all = new Samples();
+        Samples stopped = new Samples();
         System.out.println("ECS + 3 servers per round; election timeout 400-800 ms; heartbeat 100 ms");
         for (int round = 0; round < rounds; round++) {
             Path base = Files.createTempDirectory("ringkv-failover-");
@@ -49,27 +51,36 @@ public final class FailoverBench {
                         client.set("key-" + i, "value-" + i);
                     }
                 }
-                double first = killAndTime(cluster, cluster.ecs(), 1);
+                double first = killAndTime(cluster, cluster.ecs(), 1, false);
                 dedicated.add(first);
                 all.add(first);
                 DetectionBench.require(cluster.awaitStatus(s -> s.term() > 1 && ProcessCluster.healed(3).test(s),
                         Duration.ofSeconds(30)), "did not heal under the elected ECS");
+                // SIGSTOP of the server holding the role: no connection breaks, only the heartbeats stop
+                ServerAddress paused = cluster.currentEcs();
+                double stop = killAndTime(cluster, cluster.node(paused), cluster.status().term(), true);
+                stopped.add(stop);
+                cluster.resume(cluster.node(paused)); // it learns the newer term, steps down, serves on
+                DetectionBench.require(cluster.awaitStatus(s -> !s.ecs().equals(paused.toString())
+                        && ProcessCluster.healed(3).test(s), Duration.ofSeconds(30)), "did not heal after the pause");
                 ServerAddress host = cluster.currentEcs();
-                double second = killAndTime(cluster, cluster.node(host), cluster.status().term());
+                double second = killAndTime(cluster, cluster.node(host), cluster.status().term(), false);
                 hosted.add(second);
                 all.add(second);
-                System.out.printf(Locale.ROOT, "round %2d: dedicated ECS killed -> new term heard in %6.1f ms; "
-                        + "ECS server %s killed -> %6.1f ms%n", round + 1, first, host, second);
+                System.out.printf(Locale.ROOT, "round %2d: SIGKILL dedicated ECS -> new term heard in %6.1f ms; "
+                        + "SIGSTOP ECS server -> %6.1f ms; SIGKILL ECS server -> %6.1f ms%n", round + 1, first, stop, second);
             }
         }
         System.out.println();
         System.out.println("SIGKILL of the dedicated ECS -> new term's first heartbeat: " + dedicated.summary());
         System.out.println("SIGKILL of the server holding the role -> new term's first heartbeat: " + hosted.summary());
         System.out.println("all " + all.size() + " kills: " + all.summary());
+        System.out.println("SIGSTOP of the server holding the role -> new term's first heartbeat: " + stopped.summary());
     }
 
-    /** SIGKILLs {@code victim}; returns ms until a surviving server follows a newer term's ECS than {@code term}. */
-    private static double killAndTime(ProcessCluster cluster, ProcessCluster.Node victim, long term) throws Exception {
+    /** SIGKILLs (or SIGSTOPs) {@code victim}; returns ms until a surviving server follows a newer term's ECS than {@code term}. */
+    private static double killAndTime(ProcessCluster cluster, ProcessCluster.Node victim, long term, boolean pause)
+            throws Exception {
         Map<ServerAddress, RingKvClient> probes = new LinkedHashMap<>();
         for (ProcessCluster.Node n : cluster.servers()) {
             if (n.isAlive() && n != victim) {
@@ -78,7 +89,11 @@ public final class FailoverBench {
         }
         try {
             long t0 = System.nanoTime();
-            victim.process().destroyForcibly();
+            if (pause) {
+                cluster.pause(victim);
+            } else {
+                victim.process().destroyForcibly();
+            }
             long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() < deadline) {
                 for (Map.Entry<ServerAddress, RingKvClient> p : probes.entrySet()) {
@@ -92,7 +107,9 @@ public final class FailoverBench {
             }
             throw new IllegalStateException("no server heard a new ECS within 10 s of killing " + victim.address);
         } finally {
-            victim.process().waitFor(10, TimeUnit.SECONDS);
+            if (!pause) {
+                victim.process().waitFor(10, TimeUnit.SECONDS);
+            }
             for (RingKvClient c : probes.values()) {
                 c.close();
             }
