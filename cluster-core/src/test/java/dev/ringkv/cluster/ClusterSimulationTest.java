@@ -16,11 +16,13 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The cluster under seeded fault schedules in the deterministic simulation (issue 3): joins, graceful
+ * The cluster under seeded fault schedules in the deterministic simulation (issues 3-5): joins, graceful
  * leaves, crashes (also of a transfer's source or target mid-stream), pauses longer and shorter than
- * the timeout, and cut links — one at a time, under a steady write load from clients on random nodes.
- * After every fault the cluster must settle (everyone back in one ring); at the end every key must
- * read back a value no acknowledged write supersedes. A failure names its seed and replays exactly.
+ * the timeout, cut links, and faults of whoever holds the ECS role (crash and restart, pause, cut off in
+ * a minority) — one at a time, under a steady write load from clients on random nodes. After every fault
+ * the cluster must settle (everyone back in one ring under one ECS); at the end every key must read back
+ * a value no acknowledged write supersedes, every range's holders must agree, and no term may ever have
+ * had two ECSs. A failure names its seed and replays exactly.
  */
 class ClusterSimulationTest {
 

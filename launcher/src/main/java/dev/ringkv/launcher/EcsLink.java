@@ -77,6 +77,31 @@ final class EcsLink implements Closeable {
         return link;
     }
 
+    /**
+     * {@link #ask} of each node in turn until one answers (the ECS may have moved: any member names it);
+     * the failure names every attempt.
+     */
+    static EcsLink askAny(java.util.List<ServerAddress> nodes, String subcommand, int timeoutMillis) throws Failure {
+        StringBuilder why = new StringBuilder();
+        for (ServerAddress n : nodes) {
+            try {
+                return ask(n, subcommand, timeoutMillis);
+            } catch (Failure f) {
+                why.append(why.length() == 0 ? "" : "; ").append(f.getMessage());
+            }
+        }
+        throw new Failure(why.toString());
+    }
+
+    /** {@code -b HOST:PORT[,HOST:PORT...]}: the nodes to ask, in order. */
+    static java.util.List<ServerAddress> addresses(String commaSeparated) {
+        java.util.List<ServerAddress> out = new java.util.ArrayList<>();
+        for (String b : commaSeparated.split(",")) {
+            out.add(ServerAddress.parse(b.trim()));
+        }
+        return out;
+    }
+
     /** The address this link is connected to (the ECS, after a redirect). */
     ServerAddress address() {
         return address;

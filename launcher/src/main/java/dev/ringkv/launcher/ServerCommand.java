@@ -82,9 +82,7 @@ final class ServerCommand implements Callable<Integer> {
             policy = FsyncPolicy.parse(fsync);
             Logging.level(logLevel);
             if (!standalone) {
-                for (String b : bootstrap.split(",")) {
-                    seeds.add(ServerAddress.parse(b.trim()));
-                }
+                seeds.addAll(EcsLink.addresses(bootstrap));
             }
             String[] range = electionTimeout.split("-");
             try {

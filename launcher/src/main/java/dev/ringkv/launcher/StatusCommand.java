@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
 final class StatusCommand implements Callable<Integer> {
     static final int TIMEOUT_MILLIS = 5_000;
 
-    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT", defaultValue = "localhost:5100",
-            description = "The ECS, or any server (it names the ECS). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT[,HOST:PORT...]", defaultValue = "localhost:5100",
+            description = "The ECS, or any server (it names the ECS); several, comma-separated, are tried in turn. "
+                    + "Default: ${DEFAULT-VALUE}.")
     String bootstrap;
 
     @Option(names = "--json", description = "Print the ECS's status as JSON, as it sent it.")
@@ -33,13 +34,13 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ServerAddress node;
+        java.util.List<ServerAddress> nodes;
         try {
-            node = ServerAddress.parse(bootstrap);
+            nodes = EcsLink.addresses(bootstrap);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--bootstrap: " + e.getMessage());
         }
-        try (EcsLink link = EcsLink.ask(node, "STATUS", TIMEOUT_MILLIS)) {
+        try (EcsLink link = EcsLink.askAny(nodes, "STATUS", TIMEOUT_MILLIS)) {
             if (!(link.firstReply() instanceof RespValue.Bulk reply)) {
                 return fail(link.address() + " answered RINGKV STATUS with " + link.firstReply()
                         + " instead of a status");

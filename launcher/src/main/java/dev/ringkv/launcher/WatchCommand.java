@@ -27,8 +27,9 @@ final class WatchCommand implements Callable<Integer> {
     /** The ECS pushes a status each second; this long without a push means the connection is gone. */
     static final int SILENCE_LIMIT_MILLIS = 10_000;
 
-    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT", defaultValue = "localhost:5100",
-            description = "The ECS, or any server (it names the ECS). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT[,HOST:PORT...]", defaultValue = "localhost:5100",
+            description = "The ECS, or any server (it names the ECS); several, comma-separated, are tried in turn. "
+                    + "Default: ${DEFAULT-VALUE}.")
     String bootstrap;
 
     @Option(names = "--for", paramLabel = "SECONDS", description = "Stop after this many seconds (exit 0). Default: until Ctrl-C.")
@@ -45,9 +46,9 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ServerAddress node;
+        java.util.List<ServerAddress> nodes;
         try {
-            node = ServerAddress.parse(bootstrap);
+            nodes = EcsLink.addresses(bootstrap);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--bootstrap: " + e.getMessage());
         }
@@ -56,10 +57,10 @@ final class WatchCommand implements Callable<Integer> {
         }
         boolean forever = seconds == null;
         long deadline = forever ? 0 : System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        known.add(node);
+        known.addAll(nodes);
         EcsLink link;
         try {
-            link = EcsLink.ask(node, "WATCH", StatusCommand.TIMEOUT_MILLIS);
+            link = EcsLink.askAny(nodes, "WATCH", StatusCommand.TIMEOUT_MILLIS);
         } catch (EcsLink.Failure e) {
             System.err.println("ringkv watch: " + e.getMessage());
             return 1;
@@ -110,7 +111,9 @@ final class WatchCommand implements Callable<Integer> {
                 push = link.firstReply();
             }
         } finally {
-            link.close();
+            if (link != null) {
+                link.close();
+            }
         }
     }
 

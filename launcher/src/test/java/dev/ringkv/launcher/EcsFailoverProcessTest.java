@@ -59,6 +59,9 @@ class EcsFailoverProcessTest {
             ServerAddress other = List.of(seeds).stream().filter(a -> !a.equals(newEcs)).findFirst().orElseThrow();
             String status = cluster.run("status", "-b", other.toString());
             assertTrue(status.contains("ECS " + newEcs + ", term " + s.term()), status);
+            // given the dead ECS's address first, it moves on to the next one
+            String viaDead = cluster.run("status", "-b", oldEcs.address + "," + other);
+            assertTrue(viaDead.contains("ECS " + newEcs + ", term " + s.term()), viaDead);
             assertReadable(seeds);
             assertTrue(ProcessCluster.await(() -> read(watchLog).contains("watching the ECS " + newEcs + " now")
                     && read(watchLog).contains("elected ECS in term " + s.term()), Duration.ofSeconds(20)), read(watchLog));
