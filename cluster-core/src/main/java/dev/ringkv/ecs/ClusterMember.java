@@ -99,7 +99,7 @@ public final class ClusterMember implements NodeLogic, Election.Host {
             LOG.warn("{} leaves the ECS role of term {} for term {}", ctx.self(), ecs.term(), term);
         }
         Local context = new Local();
-        Ecs role = new Ecs(context, ecsConfig.withReplicas(kv.configuredReplicas()), new Ecs.Takeover(term, kv.ring()));
+        Ecs role = new Ecs(context, ecsConfig.withReplicas(kv.configuredReplicas()), new Ecs.Takeover(term, kv.ring(), kv.election().provablyGone()));
         context.owner = role;
         ecs = role;
         role.onDeposed(why -> stepDown(role, why));

@@ -84,7 +84,7 @@ public final class Ecs implements NodeLogic {
      * a majority had). It republishes that ring in its term, then has every range's holders compare
      * digests and repairs what an interrupted transfer or re-replication left behind.
      */
-    public record Takeover(long term, Ring ring) {
+    public record Takeover(long term, Ring ring, java.util.Set<ServerAddress> gone) {
     }
 
     private record Request(Plan.Kind kind, ServerAddress subject) {
@@ -117,7 +117,11 @@ public final class Ecs implements NodeLogic {
         }
         long now = ctx.now();
         for (ServerAddress m : ring.members()) {
-            members.put(m, new Member(m, MemberState.UP, now));
+            Member member = new Member(m, MemberState.UP, now);
+            if (takeover != null && takeover.gone().contains(m)) {
+                member.unreachable = 1; // the election saw its connection refused: not counted for the quorum
+            }
+            members.put(m, member);
         }
         if (takeover == null) {
             LOG.info("{} ECS in term {} with ring version {} ({} servers)", ctx.self(), term, ring.version(), ring.size());

@@ -147,6 +147,11 @@ public final class Election {
         return ecsTerm;
     }
 
+    /** Peers whose process is provably gone right now (a refused connection, nothing heard since). */
+    public Set<ServerAddress> provablyGone() {
+        return Set.copyOf(refused);
+    }
+
     /** Messages from an ECS of an older term rejected so far. */
     public long staleRejected() {
         return staleRejected;
@@ -278,7 +283,9 @@ public final class Election {
         } else if (now >= deadline) {
             LOG.warn("{} no heartbeat from the ECS {} for {} ms: standing for election in term {}", ctx.self(), ecs,
                     now - lastHeard, term + 1);
-            deadline = now + Math.max(minMillis / 4, timeout()); // for the next try, if this one fails
+            // the next try, if this one fails (a split vote): random again, or two candidates stay in lockstep
+            deadline = now + (ecsGone ? minMillis / 4 + (long) (ctx.random().nextDouble() * Math.max(1, minMillis / 2))
+                    : timeout());
             begin(PRE, term + 1);
         }
         timer = null;
