@@ -77,6 +77,9 @@ public final class Election {
     private long lastStaleLog = Long.MIN_VALUE / 2;
     private long elections;
     private Cancellable timer;
+    /** The last candidate this server voted for (in a real round), and when. */
+    private ServerAddress grantedTo;
+    private long grantedAt;
     /** The newest ring version this server installed, kept across restarts: its vote's yardstick. */
     private long ringVersion;
 
@@ -353,8 +356,10 @@ public final class Election {
         long mine = Math.max(ringVersion, ring == null ? 0 : ring.version());
         boolean ecsAlive = host != null && host.hostsEcs() || (!ecsGone && ctx.now() - lastHeard < minMillis);
         boolean upToDate = host != null && candidateRingVersion >= mine;
+        // a candidate we just voted for may be taking over right now: give it time before backing another
+        boolean backedAnother = grantedTo != null && !grantedTo.equals(candidate) && ctx.now() - grantedAt < minMillis;
         boolean grant;
-        if (ecsAlive) {
+        if (ecsAlive || backedAnother) {
             grant = false; // the ECS is alive as far as we know: no election disturbs it
         } else if (PRE.equals(kind)) {
             grant = upToDate && t > term;
@@ -367,12 +372,17 @@ public final class Election {
             grant = upToDate && t == term && (votedFor == null || votedFor.equals(candidate));
             if (grant) {
                 votedFor = candidate;
-                deadline = ctx.now() + timeout(); // give the candidate time to take over
+                grantedTo = candidate;
+                grantedAt = ctx.now();
+                // give the candidate time to take over before standing ourselves (the full timeout, even
+                // if the old ECS is provably gone)
+                deadline = ctx.now() + minMillis + (long) (ctx.random().nextDouble() * (maxMillis - minMillis));
             }
             save();
         }
         ServerAddress self = ctx.self();
-        Supplier<String> why = () -> ecsAlive ? "the ECS is alive" : !upToDate ? "its ring is older than ours"
+        Supplier<String> why = () -> ecsAlive ? "the ECS is alive" : backedAnother
+                ? "voted for " + grantedTo + " " + (ctx.now() - grantedAt) + " ms ago" : !upToDate ? "its ring is older than ours"
                 : "already voted for " + votedFor + " in term " + term;
         if (!grant) {
             LOG.info("{} refuses {} {} for term {}: {}", self, candidate, kind, t, why.get());
