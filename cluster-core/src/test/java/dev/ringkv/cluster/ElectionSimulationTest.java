@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ringkv.ecs.ClusterMember;
 import dev.ringkv.ecs.Ecs;
 import dev.ringkv.ring.ServerAddress;
-import dev.ringkv.sim.Outcome;
-import dev.ringkv.sim.SimClient;
 import dev.ringkv.sim.Seeds;
 import dev.ringkv.wire.RespValue;
 import java.util.ArrayList;
@@ -24,14 +22,6 @@ import org.junit.jupiter.api.Test;
  * acknowledged write lost. The random schedules of {@link ClusterSimulationTest} inject these faults too.
  */
 class ElectionSimulationTest {
-
-    private static RespValue call(SimCluster c, ServerAddress at, String... args) {
-        SimClient cl = c.clientOn(at);
-        Outcome o = cl.call(args);
-        assertTrue(c.sim.runUntil(() -> !o.isPending(), 10_000), "no answer to " + String.join(" ", args));
-        cl.close();
-        return o.isReplied() ? o.reply() : RespValue.error("FAILED " + o.failure());
-    }
 
     /** Runs load, applies the fault, lets it settle, stops the load and checks every acknowledged write. */
     private static void underLoad(SimCluster c, long seed, Runnable fault) {
@@ -69,10 +59,10 @@ class ElectionSimulationTest {
                 // the ECS's server still coordinates its own range and answers for it
                 ServerAddress host = now.self();
                 assertTrue(c.server(host).isServing() && c.server(host).hasLease());
-                assertEquals(RespValue.OK, call(c, host, "SET", "after", "takeover"));
-                assertEquals(RespValue.bulk("takeover"), call(c, host, "GET", "after"));
+                assertEquals(RespValue.OK, c.call(host, "SET", "after", "takeover"));
+                assertEquals(RespValue.bulk("takeover"), c.call(host, "GET", "after"));
                 // status and joins through any member reach the new ECS
-                RespValue redirect = call(c, ring.get(0).equals(host) ? ring.get(1) : ring.get(0), "RINGKV", "STATUS");
+                RespValue redirect = c.call(ring.get(0).equals(host) ? ring.get(1) : ring.get(0), "RINGKV", "STATUS");
                 assertEquals("ECS " + host, ((RespValue.Error) redirect).text().substring(0, ("ECS " + host).length()));
                 ServerAddress joiner = c.addServer();
                 assertTrue(c.awaitSettled(30_000), "the joiner did not get in: " + ClusterSimulationTest.describe(c));
@@ -86,7 +76,7 @@ class ElectionSimulationTest {
         Seeds.run(10, 32_000, seed -> {
             try (SimCluster c = ClusterSimulationTest.start(seed, 4)) {
                 for (int i = 0; i < 40; i++) {
-                    assertEquals(RespValue.OK, call(c, c.upMembers().get(i % 4), "SET", "k" + i, "v" + i));
+                    assertEquals(RespValue.OK, c.call(c.upMembers().get(i % 4), "SET", "k" + i, "v" + i));
                 }
                 c.sim.crash(SimCluster.ECS);
                 long term = 1;
@@ -106,10 +96,10 @@ class ElectionSimulationTest {
                 assertEquals(last, c.ecs().self());
                 assertEquals(List.of(last), c.ecs().ring().members());
                 for (int i = 0; i < 40; i++) {
-                    RespValue v = call(c, last, "GET", "k" + i);
+                    RespValue v = c.call(last, "GET", "k" + i);
                     for (int retry = 0; retry < 20 && v instanceof RespValue.Error e && e.code().equals("TRYAGAIN"); retry++) {
                         c.sim.runFor(50); // a moment without a lease while the new ECS takes over: retry, as clients do
-                        v = call(c, last, "GET", "k" + i);
+                        v = c.call(last, "GET", "k" + i);
                     }
                     assertEquals(RespValue.bulk("v" + i), v, "k" + i);
                 }
@@ -175,7 +165,7 @@ class ElectionSimulationTest {
             c.sim.runFor(1_000);
             List<String> info = new ArrayList<>();
             for (ServerAddress a : c.members) {
-                info.add(((RespValue.Bulk) call(c, a, "INFO", "ring")).utf8());
+                info.add(((RespValue.Bulk) c.call(a, "INFO", "ring")).utf8());
             }
             long term = c.ecsTerm();
             assertTrue(info.stream().allMatch(i -> i.contains("ecs_term:" + term + "\r\n")

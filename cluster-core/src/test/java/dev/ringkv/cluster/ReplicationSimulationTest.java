@@ -18,14 +18,6 @@ import org.junit.jupiter.api.Test;
 /** Replication factor 3 (DESIGN §6) in the deterministic simulation: copies, re-replication, anti-entropy. */
 class ReplicationSimulationTest {
 
-    private static RespValue call(SimCluster c, ServerAddress at, String... args) {
-        SimClient cl = c.clientOn(at);
-        Outcome o = cl.call(args);
-        assertTrue(c.sim.runUntil(() -> !o.isPending(), 10_000), "no answer to " + String.join(" ", args));
-        cl.close();
-        return o.isReplied() ? o.reply() : RespValue.error("FAILED " + o.failure());
-    }
-
     private static String text(RespValue v) {
         assertTrue(v instanceof RespValue.Bulk, String.valueOf(v));
         return new String(((RespValue.Bulk) v).bytes(), StandardCharsets.UTF_8);
@@ -34,20 +26,20 @@ class ReplicationSimulationTest {
     private static void load(SimCluster c, int keys, String prefix) {
         List<ServerAddress> up = c.upMembers();
         for (int i = 0; i < keys; i++) {
-            assertEquals(RespValue.OK, call(c, up.get(i % up.size()), "SET", "k" + i, prefix + i));
+            assertEquals(RespValue.OK, c.call(up.get(i % up.size()), "SET", "k" + i, prefix + i));
         }
     }
 
     private static void assertAllReadable(SimCluster c, int keys, String prefix) {
         for (ServerAddress a : c.upMembers()) {
             for (int i = 0; i < keys; i += 7) {
-                assertEquals(RespValue.bulk(prefix + i), call(c, a, "GET", "k" + i), "k" + i + " through " + a);
+                assertEquals(RespValue.bulk(prefix + i), c.call(a, "GET", "k" + i), "k" + i + " through " + a);
             }
         }
     }
 
     private static long keysOn(SimCluster c, ServerAddress a) {
-        return ((RespValue.Int) call(c, a, "DBSIZE")).value();
+        return ((RespValue.Int) c.call(a, "DBSIZE")).value();
     }
 
     @Test
@@ -139,7 +131,7 @@ class ReplicationSimulationTest {
     void antiEntropyFindsAReplicaThatDisagreesAndRepairsItFromTheNewestVersion() {
         try (SimCluster c = ClusterSimulationTest.start(5, 3)) {
             load(c, 100, "v");
-            assertTrue(text(call(c, SimCluster.ECS, "RINGKV", "CHECK")).contains(" 0 disagreeing"));
+            assertTrue(text(c.call(SimCluster.ECS, "RINGKV", "CHECK")).contains(" 0 disagreeing"));
             // one holder gets a newer version of a key behind everyone's back, another loses a key
             ServerAddress a = c.ecs().ring().members().get(0);
             ServerAddress b = c.ecs().ring().members().get(1);
@@ -152,7 +144,7 @@ class ReplicationSimulationTest {
             c.sim.node(b).execute(() -> c.sim.node(b).store().drop(justK2));
             c.sim.runFor(50);
             assertTrue(!c.disagreeingReplicas().isEmpty(), "the tampering shows in the digests");
-            String check = text(call(c, SimCluster.ECS, "RINGKV", "CHECK"));
+            String check = text(c.call(SimCluster.ECS, "RINGKV", "CHECK"));
             assertTrue(check.contains("DISAGREE"), check);
             assertTrue(c.sim.runUntil(() -> c.settled() && c.disagreeingReplicas().isEmpty(), 30_000),
                     "anti-entropy never repaired it: " + ClusterSimulationTest.describe(c));

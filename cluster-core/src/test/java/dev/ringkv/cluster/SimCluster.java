@@ -7,7 +7,9 @@ import dev.ringkv.monitor.ClusterStatus;
 import dev.ringkv.node.KvNode;
 import dev.ringkv.node.NodeConfig;
 import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.sim.Outcome;
 import dev.ringkv.sim.SimClient;
+import dev.ringkv.wire.RespValue;
 import dev.ringkv.sim.Simulation;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -168,6 +170,16 @@ final class SimCluster implements AutoCloseable {
         return sim.client(a);
     }
 
+    /** One command on a fresh connection to {@code at}: its reply, or {@code -FAILED ...} if the connection failed. */
+    RespValue call(ServerAddress at, String... args) {
+        SimClient cl = clientOn(at);
+        Outcome o = cl.call(args);
+        org.junit.jupiter.api.Assertions.assertTrue(sim.runUntil(() -> !o.isPending(), 10_000),
+                "no answer to " + String.join(" ", args));
+        cl.close();
+        return o.isReplied() ? o.reply() : RespValue.error("FAILED " + o.failure());
+    }
+
     /**
      * Every range's holders, asked directly ({@code RINGKV DIGEST}), hold exactly the same entries: the
      * descriptions of the ranges that differ (empty when all replicas are identical).
@@ -180,11 +192,7 @@ final class SimCluster implements AutoCloseable {
             dev.ringkv.ring.Range r = ring.rangeOf(m);
             java.util.Map<ServerAddress, String> digests = new java.util.LinkedHashMap<>();
             for (ServerAddress h : ring.replicasOf(ring.positionOf(m), rf)) {
-                SimClient cl = clientOn(h);
-                dev.ringkv.sim.Outcome o = cl.call("RINGKV", "DIGEST", r.from().hex(), r.to().hex());
-                sim.runUntil(() -> !o.isPending(), 10_000);
-                digests.put(h, o.isReplied() ? String.valueOf(o.reply()) : "FAILED " + o.failure());
-                cl.close();
+                digests.put(h, String.valueOf(call(h, "RINGKV", "DIGEST", r.from().hex(), r.to().hex())));
             }
             if (new java.util.HashSet<>(digests.values()).size() != 1) {
                 out.add(r + " " + digests);
