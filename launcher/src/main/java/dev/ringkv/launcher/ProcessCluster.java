@@ -1,6 +1,5 @@
 package dev.ringkv.launcher;
 
-import dev.ringkv.client.RingKvClient;
 import dev.ringkv.monitor.ClusterStatus;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.wire.RespValue;
@@ -170,27 +169,10 @@ public final class ProcessCluster implements AutoCloseable {
             ask.add(ecs.address);
         }
         servers.stream().filter(Node::isAlive).forEach(n -> ask.add(n.address));
-        for (ServerAddress a : ask) {
-            ClusterStatus s = statusAt(a, 2);
-            if (s != null) {
-                return s;
-            }
-        }
-        return null;
-    }
-
-    private ClusterStatus statusAt(ServerAddress a, int hops) {
-        try (RingKvClient c = RingKvClient.connect(a, Duration.ofSeconds(2))) {
-            RespValue v = c.execute("RINGKV", "STATUS");
-            if (v instanceof RespValue.Bulk b) {
-                current = a;
-                return ClusterStatus.fromJson(b.utf8());
-            }
-            if (v instanceof RespValue.Error e && e.code().equals("ECS") && hops > 0) {
-                return statusAt(ServerAddress.parse(e.text().split(" ")[1]), hops - 1);
-            }
-            return null;
-        } catch (RuntimeException e) {
+        try (EcsLink link = EcsLink.askAny(ask, "STATUS", 2_000)) {
+            current = link.address();
+            return link.firstReply() instanceof RespValue.Bulk b ? ClusterStatus.fromJson(b.utf8()) : null;
+        } catch (EcsLink.Failure e) {
             return null;
         }
     }
