@@ -4,7 +4,6 @@ import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -208,8 +207,8 @@ public final class Election {
             return true;
         }
         if (t == term && (ecsTerm < t || from.equals(ecs))) {
-            if (ecsTerm < t || !from.equals(ecs)) {
-                follow(from, t);
+            if (ecsTerm < t) {
+                follow(from, t); // the first ECS heard in this term: the one it elected
             }
             return true;
         }
@@ -246,7 +245,9 @@ public final class Election {
 
     /** Anything from a peer shows its process is there. */
     public void reachable(ServerAddress peer) {
-        refused.remove(peer);
+        if (!refused.isEmpty()) {
+            refused.remove(peer);
+        }
     }
 
     /**
@@ -334,8 +335,8 @@ public final class Election {
     }
 
     /** {@code VOTE_REQ} and {@code VOTE}; false for any other message. */
-    public boolean onMessage(ServerAddress from, byte[][] msg) {
-        switch (Msg.name(msg)) {
+    public boolean onMessage(String name, byte[][] msg) {
+        switch (name) {
             case Msg.VOTE_REQ -> {
                 voteRequested(Msg.str(msg, 1), Msg.num(msg, 2), Msg.addr(msg, 3), Msg.num(msg, 4));
                 return true;
@@ -360,16 +361,20 @@ public final class Election {
         boolean backedAnother = grantedTo != null && !grantedTo.equals(candidate) && ctx.now() - grantedAt < minMillis;
         boolean grant;
         if (ecsAlive || backedAnother) {
-            grant = false; // the ECS is alive as far as we know: no election disturbs it
+            grant = false; // no election disturbs a live ECS, or the candidate we just backed
         } else if (PRE.equals(kind)) {
             grant = upToDate && t > term;
         } else {
-            if (t > term) {
+            boolean changed = t > term;
+            if (changed) {
                 term = t; // an election in a newer term: the old ECS is fenced from now on
                 votedFor = null;
                 round = null;
             }
             grant = upToDate && t == term && (votedFor == null || votedFor.equals(candidate));
+            if (grant && !candidate.equals(votedFor)) {
+                changed = true;
+            }
             if (grant) {
                 votedFor = candidate;
                 grantedTo = candidate;
@@ -378,16 +383,17 @@ public final class Election {
                 // if the old ECS is provably gone)
                 deadline = ctx.now() + minMillis + (long) (ctx.random().nextDouble() * (maxMillis - minMillis));
             }
-            save();
+            if (changed) {
+                save(); // before the answer: one vote per term, across restarts
+            }
         }
-        ServerAddress self = ctx.self();
-        Supplier<String> why = () -> ecsAlive ? "the ECS is alive" : backedAnother
-                ? "voted for " + grantedTo + " " + (ctx.now() - grantedAt) + " ms ago" : !upToDate ? "its ring is older than ours"
-                : "already voted for " + votedFor + " in term " + term;
         if (!grant) {
-            LOG.info("{} refuses {} {} for term {}: {}", self, candidate, kind, t, why.get());
+            String why = ecsAlive ? "the ECS is alive" : backedAnother
+                    ? "voted for " + grantedTo + " " + (ctx.now() - grantedAt) + " ms ago"
+                    : !upToDate ? "its ring is older than ours" : "already voted for " + votedFor + " in term " + term;
+            LOG.info("{} refuses {} {} for term {}: {}", ctx.self(), candidate, kind, t, why);
         }
-        ctx.send(candidate, Msg.of(Msg.VOTE, kind, t, grant ? 1 : 0, self, term));
+        ctx.send(candidate, Msg.of(Msg.VOTE, kind, t, grant ? 1 : 0, ctx.self(), term));
     }
 
     private void voted(String kind, long t, boolean granted, ServerAddress voter, long voterTerm) {

@@ -404,12 +404,13 @@ public final class KvNode implements NodeLogic {
         if (forwarder.onMessage(msg)) {
             return;
         }
+        String name = Msg.name(msg);
         if (!config.standalone()) {
             election.reachable(from);
-            if (election.onMessage(from, msg)) {
+            if (election.onMessage(name, msg)) {
                 return;
             }
-            long t = Msg.ecsTerm(msg);
+            long t = Msg.ecsTerm(name, msg);
             long followed = election.ecsTerm();
             ServerAddress was = election.ecs();
             if (t >= 0 && !election.admit(from, t)) {
@@ -419,7 +420,7 @@ public final class KvNode implements NodeLogic {
                 ackSentAt.clear(); // acknowledgement numbers belong to one ECS
             }
         }
-        switch (Msg.name(msg)) {
+        switch (name) {
             case Msg.HB -> heartbeat(from, msg);
             case Msg.LEASE -> {
                 if (from.equals(ecs())) {

@@ -82,8 +82,8 @@ public final class Msg {
      * The term an ECS→server message carries, for the fence (DESIGN §8); -1 for a message that is not
      * one of the ECS's.
      */
-    public static long ecsTerm(byte[][] m) {
-        return switch (name(m)) {
+    public static long ecsTerm(String name, byte[][] m) {
+        return switch (name) {
             case HB, LEASE, RING, XFER, XFER_ABORT, LEFT, SWITCH -> num(m, 1);
             case DIGEST_REQ -> m.length > 5 ? num(m, 5) : -1;
             default -> -1;
