@@ -118,7 +118,8 @@ public final class ClusterMember implements NodeLogic, Election.Host {
             LOG.warn("{} leaves the ECS role of term {} for term {}", ctx.self(), ecs.term(), term);
         }
         Local context = new Local();
-        Ecs role = new Ecs(context, ecsConfig.withReplicas(kv.configuredReplicas()), new Ecs.Takeover(term, kv.ring(), kv.election().provablyGone()));
+        Ecs role = new Ecs(context, ecsConfig.withReplicas(kv.configuredReplicas()),
+                new Ecs.Takeover(term, kv.ring(), kv.election().provablyGone()));
         context.owner = role;
         ecs = role;
         role.onDeposed(why -> stepDown(role, why));
@@ -204,16 +205,11 @@ public final class ClusterMember implements NodeLogic, Election.Host {
                 ctx.send(peer, message);
                 return;
             }
-            boolean toEcs = owner == null;
+            // to the other part, routed as any peer's message is (nothing the role sends is addressed to the role)
             ctx.schedule(0, () -> {
-                if (toEcs) {
-                    if (ecs != null && ECS_MESSAGES.contains(Msg.name(message))) {
-                        ecs.onPeerMessage(ctx.self(), message);
-                    }
-                } else if (alive()) {
-                    kv.onPeerMessage(ctx.self(), message);
+                if (alive()) {
+                    onPeerMessage(ctx.self(), message);
                 }
-                checkRole();
             });
         }
 
