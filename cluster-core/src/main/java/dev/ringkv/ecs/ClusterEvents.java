@@ -14,17 +14,21 @@ import java.util.function.Supplier;
 /**
  * The ECS's event log (the newest 1,000) and its watchers: a {@code RINGKV WATCH} connection first gets
  * {@code ["status", json]} and the recent events, then every new {@code ["event", json]} and a fresh
- * {@code ["status", json]} each second — like Redis pub/sub pushes in RESP2. ECS thread only.
+ * {@code ["status", json]} each half second and shortly after each event (so a watcher sees a crash's
+ * effect at once) — like Redis pub/sub pushes in RESP2. ECS thread only.
  */
 final class ClusterEvents {
     private static final int KEEP = 1_000;
-    private static final long STATUS_EVERY_MILLIS = 1_000;
+    private static final long STATUS_EVERY_MILLIS = 500;
+    /** Events come in bursts (a plan and its transfers): one status after the burst. */
+    private static final long STATUS_AFTER_EVENT_MILLIS = 20;
 
     private final NodeContext ctx;
     private final Deque<ClusterEvent> recent = new ArrayDeque<>();
     private final List<Session> watchers = new ArrayList<>();
     private Supplier<ClusterStatus> status;
     private boolean pushing;
+    private boolean pushSoon;
     private long seq;
 
     ClusterEvents(NodeContext ctx) {
@@ -38,6 +42,13 @@ final class ClusterEvents {
             recent.removeFirst();
         }
         push(event(e));
+        if (!watchers.isEmpty() && !pushSoon) {
+            pushSoon = true;
+            ctx.schedule(STATUS_AFTER_EVENT_MILLIS, () -> {
+                pushSoon = false;
+                push(statusMessage());
+            });
+        }
     }
 
     List<ClusterEvent> recent() {
@@ -69,6 +80,9 @@ final class ClusterEvents {
 
     private void push(RespValue v) {
         watchers.removeIf(Session::isClosed);
+        if (watchers.isEmpty()) {
+            return;
+        }
         for (Session w : watchers) {
             w.reply(v);
         }
