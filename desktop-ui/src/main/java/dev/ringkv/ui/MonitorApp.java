@@ -1,30 +1,28 @@
 package dev.ringkv.ui;
 
-import dev.ringkv.ring.ServerAddress;
 import java.io.IOException;
-import java.time.Duration;
-import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javafx.animation.PauseTransition;
 import javafx.application.Application;
 import javafx.application.Platform;
-import javafx.scene.Scene;
 import javafx.stage.Stage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The desktop monitor. By default it starts a local sandbox (for now one embedded node with its data in
- * a temporary directory) and shows it; with {@code --attach HOST:PORT} it watches a running node.
+ * The desktop monitor. By default it starts a local sandbox — an ECS and three servers as child
+ * processes, data in a temporary directory it keeps — and watches it; with {@code --attach} it watches
+ * a running cluster and offers no sandbox controls. The window appears at once; the sandbox starts on a
+ * background thread.
  */
 public final class MonitorApp extends Application {
 
     private static final Logger LOG = LoggerFactory.getLogger(MonitorApp.class);
 
-    private LocalSandbox sandbox;
-    private ClusterPoller poller;
+    private Monitor monitor;
 
     @Override
-    public void start(Stage stage) throws IOException {
+    public void start(Stage stage) {
         MonitorOptions options;
         try {
             options = MonitorOptions.parse(getParameters().getRaw());
@@ -33,35 +31,20 @@ public final class MonitorApp extends Application {
             Platform.exit();
             return;
         }
-        ServerAddress target = options.attach();
-        if (target == null) {
-            sandbox = LocalSandbox.start(options.dataDir());
-            target = sandbox.address();
-        }
-        MonitorViewModel model = new MonitorViewModel(target.toString());
-        if (sandbox != null) {
-            model.sandboxData(sandbox.dataDir().toAbsolutePath().toString());
-        }
-        MainView view = new MainView();
-        view.bindToModel(model);
-        Scene scene = new Scene(view, 900, 760);
-        scene.getStylesheets().add(Objects.requireNonNull(
-                MonitorApp.class.getResource("/dev/ringkv/assets/theme.css")).toExternalForm());
-        stage.titleProperty().bind(model.titleProperty());
-        stage.setScene(scene);
-        stage.show();
-        poller = new ClusterPoller(target, model::offer);
-        poller.start(Duration.ofMillis(500));
+        monitor = Monitor.open(stage, options);
         if (options.screenshot() != null) {
-            screenshotWhenReady(model, view, options);
+            screenshotWhenReady(monitor.model(), monitor.view(), options);
         }
     }
 
     private void screenshotWhenReady(MonitorViewModel model, MainView view, MonitorOptions options) {
-        java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
-        model.snapshotProperty().addListener((obs, old, s) -> {
-            if ((s.ring() != null || s.error() != null) && taken.compareAndSet(false, true)) {
-                PauseTransition settle = new PauseTransition(javafx.util.Duration.millis(200));
+        AtomicBoolean taken = new AtomicBoolean();
+        int expected = options.sandbox() ? options.servers() : 1;
+        model.statusProperty().addListener((obs, old, s) -> {
+            long up = s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count();
+            if (up >= expected && s.plan() == null && taken.compareAndSet(false, true)) {
+                // let the key sample and the arcs' sweep arrive first
+                PauseTransition settle = new PauseTransition(javafx.util.Duration.millis(2_500));
                 settle.setOnFinished(e -> {
                     try {
                         Screenshot.write(view, options.screenshot());
@@ -78,11 +61,8 @@ public final class MonitorApp extends Application {
 
     @Override
     public void stop() {
-        if (poller != null) {
-            poller.close();
-        }
-        if (sandbox != null) {
-            sandbox.close();
+        if (monitor != null) {
+            monitor.close();
         }
     }
 }

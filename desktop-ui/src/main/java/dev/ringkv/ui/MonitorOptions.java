@@ -2,32 +2,60 @@ package dev.ringkv.ui;
 
 import dev.ringkv.ring.ServerAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The monitor's command line: {@code [--attach HOST:PORT] [--data DIR] [--screenshot FILE]}.
+ * The monitor's command line: {@code [--attach HOST:PORT[,HOST:PORT...]] [--data DIR] [--servers N]
+ * [--screenshot FILE]}.
  *
- * @param attach watch this running node instead of starting a local sandbox (null: sandbox)
+ * @param attach watch this running cluster (the ECS or any members) instead of starting a sandbox (empty: sandbox)
  * @param dataDir where the sandbox keeps its data (null: a new temporary directory)
- * @param screenshot render the window to this PNG once data is shown, then exit (null: stay open)
+ * @param servers how many servers the sandbox starts with
+ * @param screenshot render the window to this PNG once the cluster is shown, then exit (null: stay open)
  */
-public record MonitorOptions(ServerAddress attach, Path dataDir, Path screenshot) {
+public record MonitorOptions(List<ServerAddress> attach, Path dataDir, int servers, Path screenshot) {
+
+    public static final int MAX_SERVERS = 8;
 
     public static MonitorOptions parse(List<String> args) {
-        ServerAddress attach = null;
+        List<ServerAddress> attach = new ArrayList<>();
         Path data = null;
         Path shot = null;
+        int servers = 3;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
-                case "--attach" -> attach = ServerAddress.parse(value(args, ++i, a));
+                case "--attach" -> {
+                    for (String s : value(args, ++i, a).split(",")) {
+                        try {
+                            attach.add(ServerAddress.parse(s.trim()));
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException("--attach: " + e.getMessage() + "\n" + usage());
+                        }
+                    }
+                }
                 case "--data" -> data = Path.of(value(args, ++i, a));
+                case "--servers" -> {
+                    String v = value(args, ++i, a);
+                    try {
+                        servers = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        servers = -1;
+                    }
+                    if (servers < 1 || servers > MAX_SERVERS) {
+                        throw new IllegalArgumentException("--servers must be 1.." + MAX_SERVERS + ", not '" + v + "'\n" + usage());
+                    }
+                }
                 case "--screenshot" -> shot = Path.of(value(args, ++i, a));
                 case "-h", "--help" -> throw new IllegalArgumentException(usage());
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'\n" + usage());
             }
         }
-        return new MonitorOptions(attach, data, shot);
+        if (!attach.isEmpty() && data != null) {
+            throw new IllegalArgumentException("--data is for the local sandbox; with --attach the cluster keeps its own\n" + usage());
+        }
+        return new MonitorOptions(List.copyOf(attach), data, servers, shot);
     }
 
     private static String value(List<String> args, int i, String opt) {
@@ -37,7 +65,12 @@ public record MonitorOptions(ServerAddress attach, Path dataDir, Path screenshot
         return args.get(i);
     }
 
+    public boolean sandbox() {
+        return attach.isEmpty();
+    }
+
     public static String usage() {
-        return "usage: ringkv-monitor [--attach HOST:PORT] [--data DIR] [--screenshot FILE.png]";
+        return "usage: ringkv-monitor [--attach HOST:PORT[,HOST:PORT...]] [--data DIR] [--servers N] [--screenshot FILE.png]\n"
+                + "  default: start a local sandbox (an ECS and N=3 servers as child processes) and watch it";
     }
 }
