@@ -26,15 +26,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Feeds the view-model from the cluster's public monitor API (DESIGN §10), on background threads only:
  * the ECS's {@code RINGKV WATCH} stream (status and events, following the ECS role when it moves) and,
- * each second, a sample of the stored keys' positions ({@code RINGKV ENTRIES} over slices of each
- * server's range) for the dots on the ring.
+ * each second, a sample of the stored keys' positions for the dots on the ring: the first few keys of
+ * each of many slices of each server's range ({@code RINGKV ENTRIES}), so the dots spread like the keys.
  */
 final class ClusterFeed implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterFeed.class);
     /** The ring is sampled in this many slices per server, each giving at most {@link #PER_SLICE} keys. */
-    static final int SLICES = 16;
-    static final int PER_SLICE = 32;
+    static final int SLICES = 128;
+    static final int PER_SLICE = 4;
     private static final BigInteger RING_SIZE = BigInteger.ONE.shiftLeft(128);
 
     private final MonitorViewModel model;

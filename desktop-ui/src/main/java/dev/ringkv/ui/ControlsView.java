@@ -1,6 +1,7 @@
 package dev.ringkv.ui;
 
 import dev.ringkv.ring.ServerAddress;
+import java.util.List;
 import java.util.function.Consumer;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -53,7 +54,13 @@ public final class ControlsView extends VBox {
         load.setTooltip(new Tooltip("steady writes of 100-byte values through the routing client"));
         crash.getStyleClass().add("danger");
         crashEcs.getStyleClass().add("danger");
-        HBox keys = new HBox(6, new Label("key"), key, value, put, get, delete, result);
+        for (javafx.scene.control.Control c : List.of(put, get, delete, add, stop, crash, restart, crashEcs, load)) {
+            c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // the result's text must not squeeze the buttons
+        }
+        Label keyLabel = new Label("key");
+        keyLabel.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        result.setMinWidth(0);
+        HBox keys = new HBox(6, keyLabel, key, value, put, get, delete, result);
         keys.setAlignment(Pos.CENTER_LEFT);
         HBox.setHgrow(result, Priority.ALWAYS);
         sandboxBar = new HBox(6, new Label("sandbox"), add, new Separator(javafx.geometry.Orientation.VERTICAL),

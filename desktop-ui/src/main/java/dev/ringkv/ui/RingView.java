@@ -291,7 +291,8 @@ public final class RingView extends Region {
     }
 
     private double radius() {
-        return Math.max(60, Math.min(getWidth(), getHeight()) / 2 - 130);
+        // room outside the ring for the labels: ~150 px wide at the sides, two lines above and below
+        return Math.max(60, Math.min(getWidth() / 2 - 175, getHeight() / 2 - 60));
     }
 
     @Override
@@ -331,7 +332,7 @@ public final class RingView extends Region {
             double lx = cx + (r + 26) * Math.cos(angle);
             double ly = cy + (r + 26) * Math.sin(angle);
             // push the label outward: left of the anchor on the left half, right on the right half
-            sh.label.setX(lx - lw / 2 + Math.cos(angle) * lw / 2);
+            sh.label.setX(Math.max(4, Math.min(w - lw - 4, lx - lw / 2 + Math.cos(angle) * lw / 2)));
             sh.label.setY(ly - lh / 2 + Math.sin(angle) * lh / 2 + 12);
             if (e.getKey().equals(ecs)) {
                 ecsBadge.autosize();

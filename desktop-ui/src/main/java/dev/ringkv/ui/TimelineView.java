@@ -28,6 +28,7 @@ public final class TimelineView extends BorderPane {
     private final ComboBox<String> kind = new ComboBox<>();
     private final TextField text = new TextField();
     private final Button export = new Button("export…");
+    private boolean scrollPending;
 
     public TimelineView() {
         setId("timeline");
@@ -61,10 +62,16 @@ public final class TimelineView extends BorderPane {
         list.setItems(model.events());
         kind.valueProperty().addListener((o, a, b) -> model.filterEvents(b, text.getText()));
         text.textProperty().addListener((o, a, b) -> model.filterEvents(kind.getValue(), b));
+        // scroll once the list has taken the change in (scrolling inside the change event uses the old size)
         model.events().addListener((ListChangeListener<ClusterEvent>) c -> {
-            int last = list.getItems().size() - 1;
-            if (last >= 0) {
-                list.scrollTo(last);
+            if (!scrollPending) {
+                scrollPending = true;
+                javafx.application.Platform.runLater(() -> {
+                    scrollPending = false;
+                    if (!list.getItems().isEmpty()) {
+                        list.scrollTo(list.getItems().size() - 1);
+                    }
+                });
             }
         });
         export.setOnAction(e -> {
