@@ -1,8 +1,9 @@
 package dev.ringkv.node;
 
 /**
- * Counters of one node, sampled once a second on the node's own clock so INFO (and later the monitor
- * API) can report operations per second. Node thread only.
+ * Counters of one node, sampled once a second on the node's own clock so INFO and the monitor API
+ * can report operations per second: client commands, not the monitor API's own {@code RINGKV ...}
+ * calls. Node thread only.
  */
 public final class NodeStats {
     private long commands;
