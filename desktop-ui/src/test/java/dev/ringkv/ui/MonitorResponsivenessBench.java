@@ -20,7 +20,6 @@ import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxToolkit;
-import org.testfx.util.WaitForAsyncUtils;
 
 /**
  * How responsive the monitor stays with 100,000 keys on 5 servers (issue 6): a probe posts a task to
@@ -81,16 +80,11 @@ class MonitorResponsivenessBench {
     }
 
     private static void await(String what, BooleanSupplier c, long seconds) throws Exception {
-        try {
-            WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS,
-                    () -> WaitForAsyncUtils.asyncFx(c::getAsBoolean).get(10, TimeUnit.SECONDS));
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("timed out waiting for: " + what);
-        }
+        Fx.await(what, c, seconds);
     }
 
     private static void fx(Runnable r) throws Exception {
-        WaitForAsyncUtils.asyncFx(r).get(10, TimeUnit.SECONDS);
+        Fx.run(r);
     }
 
     @Test

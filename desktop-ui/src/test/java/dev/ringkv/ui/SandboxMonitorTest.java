@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import javafx.css.PseudoClass;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
-import org.testfx.util.WaitForAsyncUtils;
 
 /**
  * The monitor as a user runs it: its own sandbox (an ECS and three servers as child processes on
@@ -64,15 +62,11 @@ class SandboxMonitorTest {
     // ------------------------------------------------------------------------------------- helpers
 
     private static <T> T fx(Callable<T> c) throws Exception {
-        return WaitForAsyncUtils.asyncFx(c).get(10, TimeUnit.SECONDS);
+        return Fx.call(c);
     }
 
     private static void await(String what, BooleanSupplier condition) throws Exception {
-        try {
-            WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(condition::getAsBoolean));
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("timed out waiting for: " + what);
-        }
+        Fx.await(what, condition, 60);
     }
 
     private MonitorViewModel model() {
@@ -165,6 +159,26 @@ class SandboxMonitorTest {
         await("the crash in the timeline", () -> model().events().stream()
                 .anyMatch(e -> e.kind().equals("action") && e.text().startsWith("SIGKILL to " + victim)));
         screenshot("monitor-crash");
+    }
+
+    @Test
+    void stoppingAServerIsAGracefulLeaveItsArcPassesOnAndItLeavesTheView(FxRobot robot) throws Exception {
+        Ring ring = settledRing(3);
+        ServerAddress leaver = ring.members().get(2);
+        robot.clickOn(node(robot, "node", leaver));
+        await("the leaver selected", () -> leaver.equals(model().selectedNodeProperty().get()));
+        robot.clickOn("#stop-server");
+        Ring after = settledRing(2);
+        assertTrue(!after.contains(leaver), "left the ring");
+        await("its marker gone or DOWN", () -> robot.lookup("#" + RingView.cssId("node", leaver)).tryQuery()
+                .map(n -> !has(n, "up")).orElse(true));
+        double total = 0;
+        for (ServerAddress a : after.members()) {
+            total += arcLength(robot, a);
+        }
+        assertEquals(360, total, 0.5, "the two servers left cover the ring");
+        await("the leave in the timeline", () -> model().events().stream()
+                .anyMatch(e -> e.kind().equals("action") && e.text().startsWith("SIGTERM to " + leaver)));
     }
 
     @Test

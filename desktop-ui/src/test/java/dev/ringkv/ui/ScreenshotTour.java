@@ -27,16 +27,11 @@ class ScreenshotTour {
     Path dir;
 
     private static void await(String what, BooleanSupplier c) throws Exception {
-        try {
-            WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS,
-                    () -> WaitForAsyncUtils.asyncFx(c::getAsBoolean).get(10, TimeUnit.SECONDS));
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("timed out waiting for: " + what);
-        }
+        Fx.await(what, c, 60);
     }
 
     private static void fx(Runnable r) throws Exception {
-        WaitForAsyncUtils.asyncFx(r).get(10, TimeUnit.SECONDS);
+        Fx.run(r);
     }
 
     private static void shoot(Monitor m, String name) throws Exception {
