@@ -77,6 +77,7 @@ public final class MonitorViewModel {
     private final ReadOnlyStringWrapper dataLocation = new ReadOnlyStringWrapper("");
     private final ObservableList<ClusterEvent> events = FXCollections.observableArrayList();
     private final FilteredList<ClusterEvent> shownEvents = new FilteredList<>(events);
+    private final java.util.Set<ClusterEvent> seen = new java.util.LinkedHashSet<>();
     private String eventKind = "all";
     private String eventText = "";
     private final ObservableList<TransferRow> transfers = FXCollections.observableArrayList();
@@ -199,13 +200,15 @@ public final class MonitorViewModel {
     }
 
     private void appendEvents(List<ClusterEvent> batch) {
-        // an ECS that took over replays its own recent events: keep each (kind, text, seq) once
+        // a reconnect replays the ECS's recent events: keep each (seq, time, kind, text) once
         List<ClusterEvent> fresh = new ArrayList<>(batch.size());
         for (ClusterEvent e : batch) {
-            if (e.seq() < 0 || events.isEmpty() || !events.subList(Math.max(0, events.size() - 2_000), events.size())
-                    .contains(e)) {
+            if (e.seq() < 0 || seen.add(e)) {
                 fresh.add(e);
             }
+        }
+        while (seen.size() > KEEP_EVENTS) {
+            seen.remove(seen.iterator().next());
         }
         events.addAll(fresh);
         if (events.size() > KEEP_EVENTS) {
