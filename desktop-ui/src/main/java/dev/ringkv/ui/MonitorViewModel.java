@@ -223,6 +223,12 @@ public final class MonitorViewModel {
         Ring r = new Ring(s.ringVersion(), s.term(), inRing);
         if (!r.equals(ring.get()) || ring.get() == null || ring.get().version() != r.version()) {
             ring.set(r);
+            KeyResult h = highlight.get();
+            if (h != null && !r.isEmpty()) {
+                // the highlighted key's holders follow the ring
+                highlight.set(new KeyResult(h.key(), h.position(), r.replicasOf(h.position(), s.replicas()),
+                        h.answeredBy(), h.text()));
+            }
         }
         ecs.set(s.ecs());
         term.set(s.term());
