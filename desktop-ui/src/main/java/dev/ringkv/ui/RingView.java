@@ -63,6 +63,7 @@ public final class RingView extends Region {
     private final Arc replicaArc = new Arc();
     private final Line keyLine = new Line();
     private final Circle keyMarker = new Circle(5);
+    private final Group labels = new Group();
     private final Group markers = new Group();
     private final Text center = new Text();
     private final Text caption = new Text();
@@ -118,7 +119,11 @@ public final class RingView extends Region {
         ecsBadge.setVisible(false);
         ecsBadge.setManaged(false);
         dots.setMouseTransparent(true);
-        getChildren().addAll(track, dots, arcs, replicaArc, keyLine, keyMarker, markers, center, caption, ecsBadge);
+        // markers above everything else that could take their clicks (labels, texts, the badge)
+        for (javafx.scene.Node n : List.of(track, replicaArc, keyLine, keyMarker, center, caption, ecsBadge)) {
+            n.setMouseTransparent(true);
+        }
+        getChildren().addAll(track, dots, arcs, replicaArc, keyLine, keyMarker, labels, center, caption, ecsBadge, markers);
         setMinSize(360, 360);
         setPrefSize(660, 660);
     }
@@ -142,7 +147,8 @@ public final class RingView extends Region {
         shapes.entrySet().removeIf(e -> {
             if (!present.contains(e.getKey())) {
                 arcs.getChildren().remove(e.getValue().arc);
-                markers.getChildren().removeAll(e.getValue().marker, e.getValue().label);
+                markers.getChildren().remove(e.getValue().marker);
+                labels.getChildren().remove(e.getValue().label);
                 return true;
             }
             return false;
@@ -156,7 +162,8 @@ public final class RingView extends Region {
             MemberShapes sh = shapes.computeIfAbsent(r.address(), a -> {
                 MemberShapes n = new MemberShapes(a);
                 arcs.getChildren().add(n.arc);
-                markers.getChildren().addAll(n.marker, n.label);
+                markers.getChildren().add(n.marker);
+                labels.getChildren().add(n.label);
                 n.marker.setOnMouseClicked(e -> model.select(a));
                 n.label.setOnMouseClicked(e -> model.select(a));
                 if (ANIMATE) {

@@ -49,25 +49,15 @@ class AttachedMonitorTest {
         Fx.run(monitor::close);
     }
 
-    /** Visible, and so are all its parents. */
-    private static boolean shown(javafx.scene.Node n) {
-        for (javafx.scene.Node x = n; x != null; x = x.getParent()) {
-            if (!x.isVisible()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     @Test
     void itFindsTheEcsThroughAServerAndOffersNoSandboxControls(FxRobot robot) throws Exception {
         MonitorViewModel model = monitor.model();
         Fx.await("2 servers UP", () -> model.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count() == 2, 60);
         assertEquals(cluster.nodes().get(0).toString(), Fx.call(() -> model.ecsProperty().get()));
         assertEquals(2, robot.lookup(".node-marker").queryAll().size());
-        assertFalse(Fx.call(() -> shown(robot.lookup("#add-server").query())), "no sandbox controls on a cluster we did not start");
-        assertFalse(Fx.call(() -> shown(robot.lookup("#crash-ecs").query())));
-        assertTrue(Fx.call(() -> shown(robot.lookup("#put-button").query())));
+        assertFalse(Fx.call(() -> Fx.shown(robot.lookup("#add-server").query())), "no sandbox controls on a cluster we did not start");
+        assertFalse(Fx.call(() -> Fx.shown(robot.lookup("#crash-ecs").query())));
+        assertTrue(Fx.call(() -> Fx.shown(robot.lookup("#put-button").query())));
         assertEquals("", Fx.call(() -> robot.lookup("#data-location").queryAs(Label.class).getText()),
                 "no sandbox directory to show");
         assertTrue(Fx.call(() -> robot.lookup("#connection").queryAs(Label.class).getText())

@@ -27,4 +27,14 @@ final class Fx {
             throw new AssertionError("timed out waiting for: " + what);
         }
     }
+
+    /** Visible, and so are all its parents (a node can be visible inside a hidden bar). */
+    static boolean shown(javafx.scene.Node n) {
+        for (javafx.scene.Node x = n; x != null; x = x.getParent()) {
+            if (!x.isVisible()) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -92,6 +92,21 @@ class SandboxMonitorTest {
         return fx(() -> Math.abs(arc.getLength()));
     }
 
+    /** Selects a server by clicking its row in the servers table (markers of close servers may overlap). */
+    private void select(FxRobot robot, ServerAddress a) throws Exception {
+        await("a row for " + a, () -> rowOf(robot, a) != null);
+        robot.clickOn(fx(() -> rowOf(robot, a)));
+        await(a + " selected", () -> a.equals(model().selectedNodeProperty().get()));
+    }
+
+    /** The table row showing {@code a} on screen (the table also keeps an invisible row for measuring). */
+    private static Node rowOf(FxRobot robot, ServerAddress a) {
+        return robot.lookup("#members .table-row-cell").queryAll().stream()
+                .filter(r -> r instanceof javafx.scene.control.TableRow<?> tr && tr.getItem() instanceof MemberRow m
+                        && m.address().equals(a) && Fx.shown(r))
+                .findFirst().orElse(null);
+    }
+
     private static boolean has(Node n, String pseudoClass) {
         return n.getPseudoClassStates().contains(PseudoClass.getPseudoClass(pseudoClass));
     }
@@ -116,6 +131,25 @@ class SandboxMonitorTest {
             total += arc;
         }
         assertEquals(360, total, 0.5, "the arcs cover the ring exactly once");
+        // a click on a marker selects its server (one far enough from the others that nothing overlaps it)
+        ServerAddress alone = null;
+        for (ServerAddress a : ring.members()) {
+            javafx.geometry.Bounds b = node(robot, "node", a).localToScreen(node(robot, "node", a).getBoundsInLocal());
+            boolean clear = ring.members().stream().filter(o -> !o.equals(a)).allMatch(o -> {
+                javafx.geometry.Bounds ob = node(robot, "node", o).localToScreen(node(robot, "node", o).getBoundsInLocal());
+                return Math.hypot(ob.getCenterX() - b.getCenterX(), ob.getCenterY() - b.getCenterY()) > 30;
+            });
+            if (clear) {
+                alone = a;
+            }
+        }
+        if (alone != null) {
+            ServerAddress clicked = alone;
+            robot.clickOn(node(robot, "node", clicked));
+            await("the clicked server selected", () -> clicked.equals(model().selectedNodeProperty().get()));
+            assertTrue(fx(() -> has(node(robot, "node", clicked), "selected")), "its marker shows it");
+            assertTrue(fx(() -> robot.lookup("#replica-arc").query().isVisible()), "its replica range is drawn");
+        }
         String headline = fx(() -> robot.lookup("#headline").queryAs(Label.class).getText());
         assertTrue(headline.contains("3 servers in the ring, 3 up"), headline);
         String data = fx(() -> robot.lookup("#data-location").queryAs(Label.class).getText());
@@ -144,7 +178,7 @@ class SandboxMonitorTest {
         ServerAddress victim = ring.members().get(0);
         ServerAddress successor = ring.successorOf(victim);
         double expected = arcLength(robot, victim) + arcLength(robot, successor);
-        robot.clickOn(node(robot, "node", victim));
+        select(robot, victim);
         await("the victim selected", () -> victim.equals(model().selectedNodeProperty().get()));
         robot.clickOn("#crash-server");
         Node marker = node(robot, "node", victim);
@@ -165,7 +199,7 @@ class SandboxMonitorTest {
     void stoppingAServerIsAGracefulLeaveItsArcPassesOnAndItLeavesTheView(FxRobot robot) throws Exception {
         Ring ring = settledRing(3);
         ServerAddress leaver = ring.members().get(2);
-        robot.clickOn(node(robot, "node", leaver));
+        select(robot, leaver);
         await("the leaver selected", () -> leaver.equals(model().selectedNodeProperty().get()));
         robot.clickOn("#stop-server");
         Ring after = settledRing(2);
@@ -240,7 +274,7 @@ class SandboxMonitorTest {
             }
         }
         ServerAddress node = ring.members().get(1);
-        robot.clickOn(node(robot, "node", node));
+        select(robot, node);
         await("the first page", () -> model().storageRows().size() == MonitorViewModel.PAGE_SIZE);
         // three copies on three servers: every server holds every key, as coordinator or replica
         await("the counts", () -> model().storageSummaryProperty().get().contains("coordinates"));
