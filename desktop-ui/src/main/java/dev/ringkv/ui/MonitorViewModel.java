@@ -244,9 +244,7 @@ public final class MonitorViewModel {
             }
         }
         opsRevision.set(opsRevision.get() + 1);
-        if (!rows.equals(members)) {
-            members.setAll(rows);
-        }
+        updateInPlace(members, rows);
         List<TransferRow> tr = new ArrayList<>();
         addTransfers(tr, s.plan());
         addTransfers(tr, s.repair());
@@ -263,6 +261,26 @@ public final class MonitorViewModel {
             healing.set(String.format(Locale.ROOT, "every key has its %d copies", s.replicas()));
         }
         headline.set(describe(s));
+    }
+
+    /**
+     * Replaces only the rows that changed when the servers are the same as before: replacing the whole
+     * list twice a second would make the table rebuild its rows and lose a click that lands meanwhile.
+     */
+    private static void updateInPlace(ObservableList<MemberRow> list, List<MemberRow> rows) {
+        boolean sameServers = list.size() == rows.size();
+        for (int i = 0; sameServers && i < rows.size(); i++) {
+            sameServers = list.get(i).address().equals(rows.get(i).address());
+        }
+        if (!sameServers) {
+            list.setAll(rows);
+            return;
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            if (!list.get(i).equals(rows.get(i))) {
+                list.set(i, rows.get(i));
+            }
+        }
     }
 
     private static void addTransfers(List<TransferRow> out, PlanStatus p) {

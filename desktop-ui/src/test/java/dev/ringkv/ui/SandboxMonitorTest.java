@@ -75,12 +75,28 @@ class SandboxMonitorTest {
 
     /** The ring as the monitor shows it, once it has {@code n} servers in it, all UP and no plan running. */
     private Ring settledRing(int n) throws Exception {
-        await(n + " servers UP in the ring", () -> {
-            var s = model().statusProperty().get();
-            return s != null && s.plan() == null
-                    && s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count() == n;
-        });
+        try {
+            await(n + " servers UP in the ring", () -> {
+                var s = model().statusProperty().get();
+                return s != null && s.plan() == null
+                        && s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count() == n;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; status " + fx(() -> model().statusProperty().get())
+                    + "; connection: " + fx(() -> model().connectionProperty().get()) + "\n" + logs(), e);
+        }
         return fx(() -> model().ringProperty().get());
+    }
+
+    /** The sandbox's process logs, for a failure message. */
+    private String logs() throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+                b.append("---- ").append(f.getFileName()).append('\n').append(Files.readString(f));
+            }
+        }
+        return b.toString();
     }
 
     private Node node(FxRobot robot, String kind, ServerAddress a) {
@@ -92,18 +108,33 @@ class SandboxMonitorTest {
         return fx(() -> Math.abs(arc.getLength()));
     }
 
-    /** Selects a server by clicking its row in the servers table (markers of close servers may overlap). */
+    /**
+     * Selects a server by clicking its row in the servers table (markers of close servers may overlap).
+     * It clicks the screen position of the server's index: the table reuses its row nodes for other
+     * indices as the rows update twice a second, but an index stays at its place.
+     */
     private void select(FxRobot robot, ServerAddress a) throws Exception {
-        await("a row for " + a, () -> rowOf(robot, a) != null);
-        robot.clickOn(fx(() -> rowOf(robot, a)));
+        await("a row for " + a, () -> rowAt(robot, a) != null);
+        javafx.geometry.Point2D at = fx(() -> {
+            Node row = rowAt(robot, a);
+            javafx.geometry.Bounds b = row.localToScreen(row.getBoundsInLocal());
+            return new javafx.geometry.Point2D(b.getMinX() + 40, b.getCenterY());
+        });
+        robot.clickOn(at);
         await(a + " selected", () -> a.equals(model().selectedNodeProperty().get()));
     }
 
-    /** The table row showing {@code a} on screen (the table also keeps an invisible row for measuring). */
-    private static Node rowOf(FxRobot robot, ServerAddress a) {
+    /** The table row on screen at {@code a}'s index (the table also keeps an invisible row for measuring). */
+    private Node rowAt(FxRobot robot, ServerAddress a) {
+        int index = -1;
+        for (int i = 0; i < model().members().size(); i++) {
+            if (model().members().get(i).address().equals(a)) {
+                index = i;
+            }
+        }
+        int wanted = index;
         return robot.lookup("#members .table-row-cell").queryAll().stream()
-                .filter(r -> r instanceof javafx.scene.control.TableRow<?> tr && tr.getItem() instanceof MemberRow m
-                        && m.address().equals(a) && Fx.shown(r))
+                .filter(r -> r instanceof javafx.scene.control.TableRow<?> tr && tr.getIndex() == wanted && Fx.shown(r))
                 .findFirst().orElse(null);
     }
 
