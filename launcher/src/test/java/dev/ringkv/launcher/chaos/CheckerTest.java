@@ -1,0 +1,200 @@
+package dev.ringkv.launcher.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringkv.launcher.chaos.Op.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+
+/** The checker's self-test: it passes correct histories and catches a planted lost write and a planted stale read. */
+class CheckerTest {
+
+    private static Op w(int c, String v, long from, long to) {
+        return Op.write(c, "k", v, from, to, Outcome.OK);
+    }
+
+    private static Op r(int c, String v, long from, long to) {
+        return Op.read(c, "k", v, from, to);
+    }
+
+    @Test
+    void sequentialReadsOfTheLatestWriteAreLinearizable() {
+        assertNull(Checker.linearizable(List.of(r(0, null, 0, 1), w(0, "a", 2, 3), r(1, "a", 4, 5), w(1, "b", 6, 7),
+                r(0, "b", 8, 9))));
+    }
+
+    @Test
+    void aStaleReadIsCaught() {
+        // b was acknowledged before the read began, yet the read returned a
+        String why = Checker.linearizable(List.of(w(0, "a", 0, 1), w(0, "b", 2, 3), r(1, "a", 4, 5)));
+        assertNotNull(why);
+        assertTrue(why.startsWith("no linearization"), why);
+    }
+
+    @Test
+    void aReadConcurrentWithAWriteMayReturnEitherValue() {
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), w(0, "b", 2, 10), r(1, "a", 3, 4))));
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), w(0, "b", 2, 10), r(1, "b", 3, 4))));
+        // but once a reader saw b, a later read may not go back to a
+        assertNotNull(Checker.linearizable(List.of(w(0, "a", 0, 1), w(0, "b", 2, 10), r(1, "b", 3, 4), r(1, "a", 5, 6))));
+    }
+
+    @Test
+    void aWriteWithAnUnknownOutcomeMayTakeEffectLateOrNever() {
+        Op unknown = Op.write(0, "k", "b", 2, 3, Outcome.UNKNOWN);
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), unknown, r(1, "a", 4, 5))), "never");
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), unknown, r(1, "b", 4, 5))), "late");
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), unknown, r(1, "a", 4, 5), r(1, "b", 6, 7))), "later still");
+        assertNotNull(Checker.linearizable(List.of(w(0, "a", 0, 1), unknown, r(1, "b", 4, 5), r(1, "a", 6, 7))),
+                "but not undone after it was seen");
+        assertNotNull(Checker.linearizable(List.of(w(0, "a", 0, 1), r(1, "b", 1, 2),
+                Op.write(0, "k", "b", 5, 6, Outcome.UNKNOWN))), "nor before it was sent");
+    }
+
+    @Test
+    void aReadOfAValueNeverWrittenIsCaught() {
+        assertNotNull(Checker.linearizable(List.of(w(0, "a", 0, 1), r(1, "zzz", 2, 3))));
+    }
+
+    @Test
+    void aPlantedLostWriteIsCaught() {
+        List<Op> h = List.of(w(0, "a", 0, 1), w(1, "b", 2, 3));
+        assertTrue(Checker.check(h, Map.of("k", "b")).ok());
+        Checker.Verdict lost = Checker.check(h, Map.of("k", "a"));
+        assertEquals(1, lost.lostWrites().size(), lost.toString());
+        assertTrue(lost.lostWrites().get(0).startsWith("k: final read returned a but the acknowledged write of b"),
+                lost.lostWrites().get(0));
+        assertEquals(1, Checker.check(h, Map.of("k", "nothing-here")).lostWrites().size());
+        java.util.HashMap<String, String> gone = new java.util.HashMap<>();
+        gone.put("k", null);
+        assertEquals(1, Checker.check(h, gone).lostWrites().size(), "a key that vanished lost its writes");
+    }
+
+    @Test
+    void theFinalValueMayBeAnyWriteNotFollowedByAnAcknowledgedOne() {
+        List<Op> h = List.of(w(0, "a", 0, 10), w(1, "b", 2, 3), Op.write(2, "k", "c", 4, 5, Outcome.UNKNOWN));
+        for (String v : List.of("a", "b", "c")) {
+            assertTrue(Checker.check(h, Map.of("k", v)).lostWrites().isEmpty(), v);
+        }
+    }
+
+    @Test
+    void failedReadsAreLeftOut() {
+        Op failed = new Op(1, "k", false, "garbage", 4, 5, Outcome.FAIL);
+        assertTrue(Checker.check(List.of(w(0, "a", 0, 1), failed), Map.of("k", "a")).ok());
+    }
+
+    /** A random correct history: clients take turns on a register; reads overlap writes but return a legal value. */
+    static List<Op> correctHistory(Random rnd, int n) {
+        List<Op> ops = new ArrayList<>();
+        String value = null;
+        long t = 0;
+        for (int i = 0; i < n; i++) {
+            int c = rnd.nextInt(4);
+            long start = t;
+            long end = t + 1 + rnd.nextInt(5);
+            if (rnd.nextBoolean()) {
+                String v = "v" + i;
+                Outcome o = rnd.nextInt(10) == 0 ? Outcome.UNKNOWN : Outcome.OK;
+                ops.add(Op.write(c, "k", v, start, end, o));
+                if (o == Outcome.OK || rnd.nextBoolean()) {
+                    value = v;
+                }
+            } else {
+                ops.add(Op.read(c, "k", value, start, end));
+            }
+            // the next operation may start before this one ends: overlap without changing the order of effects
+            t = end - rnd.nextInt(2);
+        }
+        return ops;
+    }
+
+    @Property(tries = 300)
+    void correctHistoriesPassAndAMutatedReadIsCaught(@ForAll long seed) {
+        Random rnd = new Random(seed);
+        List<Op> h = correctHistory(rnd, 40);
+        assertNull(Checker.linearizable(h), h.toString());
+        // plant a stale read: a read, far after everything, of a value written earlier and overwritten by an acked write
+        List<Op> acked = h.stream().filter(o -> o.write() && o.outcome() == Outcome.OK).toList();
+        if (acked.size() >= 2) {
+            List<Op> planted = new ArrayList<>(h);
+            long end = 1_000_000;
+            Op last = acked.get(acked.size() - 1);
+            planted.add(Op.write(9, "k", "final", end, end + 1, Outcome.OK));
+            planted.add(Op.read(9, "k", last.value(), end + 2, end + 3));
+            assertFalse(Checker.linearizable(planted) == null, "a stale read of " + last.value() + " passed");
+        }
+    }
+
+    /** The deliberately naive reference: try every order that respects real time. */
+    static boolean naive(List<Op> ops, boolean[] used, String register, int left) {
+        if (left == 0) {
+            return true;
+        }
+        for (int i = 0; i < ops.size(); i++) {
+            if (used[i]) {
+                continue;
+            }
+            Op op = ops.get(i);
+            boolean minimal = true;
+            for (int j = 0; j < ops.size() && minimal; j++) {
+                minimal = used[j] || j == i || ops.get(j).completedNanos() >= op.invokedNanos();
+            }
+            if (!minimal || (!op.write() && !java.util.Objects.equals(op.value(), register))) {
+                continue;
+            }
+            used[i] = true;
+            boolean ok = naive(ops, used, op.write() ? op.value() : register, left - 1);
+            used[i] = false;
+            if (ok) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Property(tries = 3000)
+    void agreesWithTheNaiveSearchOnSmallRandomHistories(@ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = 1 + rnd.nextInt(7);
+        List<Op> ops = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long from = rnd.nextInt(12);
+            long to = from + rnd.nextInt(6);
+            String v = "v" + rnd.nextInt(3);
+            if (rnd.nextBoolean()) {
+                ops.add(Op.write(i, "k", v, from, to, rnd.nextInt(5) == 0 ? Outcome.UNKNOWN : Outcome.OK));
+            } else {
+                ops.add(Op.read(i, "k", rnd.nextInt(4) == 0 ? null : v, from, to));
+            }
+        }
+        // unknown writes need not take effect: the naive search tries each subset of them left out
+        List<Integer> unknown = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (ops.get(i).outcome() == Outcome.UNKNOWN) {
+                unknown.add(i);
+            }
+        }
+        boolean expected = false;
+        for (int mask = 0; mask < (1 << unknown.size()) && !expected; mask++) {
+            List<Op> kept = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int u = unknown.indexOf(i);
+                if (u < 0 || (mask & (1 << u)) == 0) {
+                    kept.add(ops.get(i));
+                }
+            }
+            expected = naive(kept, new boolean[kept.size()], null, kept.size());
+        }
+        assertEquals(expected, Checker.linearizable(ops) == null, ops.toString());
+    }
+}
