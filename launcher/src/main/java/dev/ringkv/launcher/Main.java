@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code ringkv} command: the headless way to run and use a RingKV cluster. */
 @Command(name = "ringkv", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "RingKV: a distributed key-value store on a consistent-hash ring, spoken to over the Redis protocol.",
-        subcommands = {EcsCommand.class, ServerCommand.class, ClientCommand.class, DumpCommand.class, BenchCommand.class, StatusCommand.class, WatchCommand.class})
+        subcommands = {EcsCommand.class, ServerCommand.class, ClientCommand.class, DumpCommand.class, BenchCommand.class, StatusCommand.class, WatchCommand.class, ChaosCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
