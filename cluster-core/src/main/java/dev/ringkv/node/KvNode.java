@@ -84,9 +84,19 @@ public final class KvNode implements NodeLogic {
     private long ringFloor;
     private final Election election;
     private int bootstrapIndex;
+    /**
+     * Where to look for the ECS before joining: the {@code -b} addresses, then the members of the last
+     * ring this server installed (saved in {@code <data dir>/control/members}), so a server restarted
+     * with a stale {@code -b} still finds a cluster whose ECS and members all changed meanwhile.
+     */
+    private final List<ServerAddress> candidates = new ArrayList<>();
+    private String savedMembers = "";
+    /** Candidates refused in a row: after a whole round the join waits for its backoff instead of spinning. */
+    private int refusedInARow;
     private boolean joined;
     private long joinBackoff = JOIN_RETRY_MIN_MILLIS;
     private Cancellable joinRetry;
+    private Cancellable ringRequestRetry;
     private Runnable onLeft;
     private long term;
     private long seq;
@@ -138,6 +148,7 @@ public final class KvNode implements NodeLogic {
                     ctx.self(), ring.version(), store.keyCount(), high);
         } else {
             election.start();
+            loadCandidates();
             LOG.info("{} joining the cluster through {} ({} keys on disk, last version {})",
                     ctx.self(), ecs(), store.keyCount(), high);
             if (store.scan(Range.full(Position.ZERO), null, 1, true).isEmpty()) {
@@ -148,6 +159,31 @@ public final class KvNode implements NodeLogic {
                 requestRing();
             }
             watchLease();
+        }
+    }
+
+    private static final String MEMBERS_RECORD = "members";
+
+    private void loadCandidates() {
+        candidates.addAll(config.bootstrap());
+        String saved = store.control().load(MEMBERS_RECORD);
+        if (saved != null && !saved.isBlank()) {
+            savedMembers = saved.trim();
+            for (String a : savedMembers.split(" ")) {
+                ServerAddress m = ServerAddress.parse(a);
+                if (!m.equals(ctx.self()) && !candidates.contains(m)) {
+                    candidates.add(m);
+                }
+            }
+        }
+    }
+
+    /** Remembers the ring's members (only when they changed: rings change rarely, and each save is fsynced). */
+    private void saveMembers(Ring r) {
+        String text = r.members().stream().map(ServerAddress::toString).collect(java.util.stream.Collectors.joining(" "));
+        if (!text.equals(savedMembers)) {
+            store.control().save(MEMBERS_RECORD, text);
+            savedMembers = text;
         }
     }
 
@@ -267,8 +303,13 @@ public final class KvNode implements NodeLogic {
             return;
         }
         ctx.send(ecs(), Msg.of(Msg.RING_REQUEST, ctx.self()));
-        ctx.schedule(JOIN_RETRY_MAX_MILLIS, () -> {
+        if (ringRequestRetry != null) {
+            ringRequestRetry.cancel(); // one retry pending at a time, however often a refusal re-asks
+        }
+        ringRequestRetry = ctx.schedule(JOIN_RETRY_MAX_MILLIS, () -> {
+            ringRequestRetry = null;
             if (preJoin && preJoinPending == 0) {
+                refusedInARow = 0;
                 nextBootstrap();
                 requestRing(); // the request or the answer was lost
             }
@@ -347,6 +388,7 @@ public final class KvNode implements NodeLogic {
         joinRetry = ctx.schedule(wait, () -> {
             joinRetry = null;
             if (!isServing()) {
+                refusedInARow = 0;
                 nextBootstrap(); // no answer: whoever we asked may be a deposed ECS, or gone
                 LOG.info("{} not in the ring yet; asking {} again (next retry in {} ms)", ctx.self(), ecs(), joinBackoff);
                 sendJoin();
@@ -362,7 +404,14 @@ public final class KvNode implements NodeLogic {
         }
         if (peer.equals(ecs()) && !isServing()) {
             ServerAddress next = nextBootstrap();
-            if (!next.equals(peer)) {
+            refusedInARow++;
+            if (candidates.size() > 1 && refusedInARow >= candidates.size()) {
+                // a whole round refused: the retry timer starts the next round, rather than spinning on refusals
+                if (refusedInARow == candidates.size()) {
+                    LOG.warn("{} none of {} answers; trying again in a while (the ECS or any member will do)",
+                            ctx.self(), candidates);
+                }
+            } else if (!next.equals(peer)) {
                 LOG.warn("{} cannot reach {}; trying {} (the ECS or a member that knows it)", ctx.self(), peer, next);
                 joinBackoff = JOIN_RETRY_MIN_MILLIS;
                 if (preJoin) {
@@ -382,7 +431,7 @@ public final class KvNode implements NodeLogic {
      * member names the ECS). With one address, stays on it.
      */
     private ServerAddress nextBootstrap() {
-        List<ServerAddress> bootstrap = config.bootstrap();
+        List<ServerAddress> bootstrap = candidates.isEmpty() ? config.bootstrap() : candidates;
         if (bootstrap.size() > 1 && !election.hearsEcs()) {
             election.redirect(bootstrap.get(++bootstrapIndex % bootstrap.size()));
         }
@@ -491,6 +540,7 @@ public final class KvNode implements NodeLogic {
     }
 
     private void redirected(ServerAddress realEcs) {
+        refusedInARow = 0;
         if (!realEcs.equals(ecs()) && !isServing()) {
             LOG.info("{} {} is not the ECS; joining through {}", ctx.self(), ecs(), realEcs);
             election.redirect(realEcs);
@@ -522,6 +572,10 @@ public final class KvNode implements NodeLogic {
         }
         boolean wasMember = isServing();
         ring = next;
+        refusedInARow = 0;
+        if (!config.standalone()) {
+            saveMembers(next);
+        }
         election.installed(next.version());
         term = Math.max(term, next.term());
         switched.clear();

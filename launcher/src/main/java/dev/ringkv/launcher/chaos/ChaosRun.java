@@ -94,6 +94,9 @@ public final class ChaosRun {
     private Report go() throws IOException, InterruptedException {
         List<Fault> faults = new ArrayList<>();
         try (ProcessCluster cluster = new ProcessCluster(config.dir(), "127.0.0.1", List.of("-Xmx256m", "-XX:+UseSerialGC"))) {
+            // Ctrl-C: the processes go with the run (the directory stays)
+            Thread cleanup = new Thread(cluster::close, "chaos-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
             startNanos = System.nanoTime();
             cluster.startEcs();
             for (int i = 0; i < config.servers(); i++) {
