@@ -413,7 +413,6 @@ public final class KvNode implements NodeLogic {
                 }
             } else if (!next.equals(peer)) {
                 LOG.warn("{} cannot reach {}; trying {} (the ECS or a member that knows it)", ctx.self(), peer, next);
-                joinBackoff = JOIN_RETRY_MIN_MILLIS;
                 if (preJoin) {
                     requestRing();
                 } else {

@@ -22,7 +22,7 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** One child process and how to start it again. */
     public static final class Node {
-        final List<String> command;
+        List<String> command;
         final Path log;
         public final ServerAddress address;
         Process process;
@@ -146,6 +146,21 @@ public final class ProcessCluster implements AutoCloseable {
         if (k.waitFor() != 0) {
             throw new IOException("kill -" + sig + " " + n.pid() + " failed");
         }
+    }
+
+    /**
+     * Starts a killed server again on its port and directory, joining through {@code bootstrap} — what
+     * an operator does when the addresses it first joined through are gone.
+     */
+    public void restartVia(Node n, String bootstrap) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(n.command);
+        int b = cmd.indexOf("-b");
+        if (b < 0) {
+            throw new IllegalArgumentException("not a server: " + n.address);
+        }
+        cmd.set(b + 1, bootstrap);
+        n.command = cmd;
+        restart(n);
     }
 
     /** Starts a killed node again with the same command (same port, same directory). */

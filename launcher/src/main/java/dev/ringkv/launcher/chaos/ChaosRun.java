@@ -247,7 +247,7 @@ public final class ChaosRun {
             }
             case "restart" -> {
                 target = dead.get(rnd.nextInt(dead.size()));
-                cluster.restart(target);
+                cluster.restartVia(target, bootstrap(cluster)); // as an operator would: -b the nodes running now
                 expected++;
             }
             case "pause" -> {
@@ -373,6 +373,24 @@ public final class ChaosRun {
         return head;
     }
 
+    /** The whole history, by key then call time, next to the processes' logs: what a failed check is read against. */
+    private void writeHistory(List<Op> ops) {
+        List<Op> sorted = new ArrayList<>(ops);
+        sorted.sort(java.util.Comparator.comparing(Op::key).thenComparingLong(Op::invokedNanos));
+        StringBuilder b = new StringBuilder("# key client kind value invoked_ns completed_ns outcome (ns since the run started)\n");
+        for (Op op : sorted) {
+            b.append(op.key()).append(' ').append(op.client()).append(' ').append(op.write() ? "write" : "read").append(' ')
+                    .append(op.value()).append(' ').append(op.invokedNanos() - startNanos).append(' ')
+                    .append(op.completedNanos() == Long.MAX_VALUE ? "-" : String.valueOf(op.completedNanos() - startNanos))
+                    .append(' ').append(op.outcome()).append('\n');
+        }
+        try {
+            java.nio.file.Files.writeString(config.dir().resolve("history.txt"), b);
+        } catch (IOException e) {
+            problems.add("cannot write the history: " + e.getMessage());
+        }
+    }
+
     private Report report(List<Fault> faults, Map<String, String> finals, String replicas) {
         List<Op> ops;
         synchronized (history) {
@@ -383,6 +401,7 @@ public final class ChaosRun {
         long readsOk = ops.stream().filter(o -> !o.write() && o.outcome() == Op.Outcome.OK).count();
         long readsFailed = ops.stream().filter(o -> !o.write() && o.outcome() == Op.Outcome.FAIL).count();
         Checker.Verdict verdict = Checker.check(ops, finals);
+        writeHistory(ops);
         return new Report(config, faults, writesOk, writesUnknown, readsOk, readsFailed, verdict, replicas,
                 List.copyOf(problems));
     }

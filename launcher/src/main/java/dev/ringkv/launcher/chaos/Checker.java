@@ -125,12 +125,13 @@ public final class Checker {
         int entry = next[head];
         long steps = 0;
         int longest = 0;
+        BitSet deepest = new BitSet(n);
         while (next[head] != -1) {
             if (++steps > STEP_LIMIT) {
                 return "gave up after " + STEP_LIMIT + " search steps (" + n + " operations)";
             }
             if (entry == -1) {
-                return noLinearization(ops, longest);
+                return noLinearization(ops, deepest);
             }
             Event e = events.get(entry);
             if (e.call()) {
@@ -144,7 +145,10 @@ public final class Checker {
                         stack.push(new Object[] {entry, register});
                         register = after;
                         linearized.set(e.op());
-                        longest = Math.max(longest, linearized.cardinality());
+                        if (linearized.cardinality() > longest) {
+                            longest = linearized.cardinality();
+                            deepest = (BitSet) linearized.clone();
+                        }
                         unlink(entry, next, prev);
                         unlink(returnOf[e.op()], next, prev);
                         entry = next[head];
@@ -155,7 +159,7 @@ public final class Checker {
             } else {
                 // a return reached before its operation was linearized: undo the last choice
                 if (stack.isEmpty()) {
-                    return noLinearization(ops, longest);
+                    return noLinearization(ops, deepest);
                 }
                 Object[] top = stack.pop();
                 int call = (Integer) top[0];
@@ -184,17 +188,28 @@ public final class Checker {
         }
     }
 
-    private static String noLinearization(List<Op> ops, int longest) {
-        List<Op> sorted = new ArrayList<>(ops);
-        sorted.sort(Comparator.comparingLong(Op::invokedNanos));
-        StringBuilder b = new StringBuilder("no linearization (at most " + longest + " of " + ops.size()
-                + " operations could be ordered); operations by call time:");
-        int shown = 0;
-        for (Op op : sorted) {
-            if (shown++ == 12) {
-                b.append(" …");
-                break;
-            }
+    /**
+     * Why no order exists, shown where the search got stuck: the last operations of the longest order
+     * found, then the earliest operations it could not add (one of them is the culprit, e.g. a stale read).
+     */
+    private static String noLinearization(List<Op> ops, BitSet deepest) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingLong(i -> ops.get(i).invokedNanos()));
+        List<Op> done = new ArrayList<>();
+        List<Op> stuck = new ArrayList<>();
+        for (int i : order) {
+            (deepest.get(i) ? done : stuck).add(ops.get(i));
+        }
+        StringBuilder b = new StringBuilder("no linearization (at most " + done.size() + " of " + ops.size()
+                + " operations could be ordered); the last ones ordered, by call time:");
+        for (Op op : done.subList(Math.max(0, done.size() - 6), done.size())) {
+            b.append("\n    ").append(op);
+        }
+        b.append("\n  and the first that could not follow them:");
+        for (Op op : stuck.subList(0, Math.min(6, stuck.size()))) {
             b.append("\n    ").append(op);
         }
         return b.toString();
