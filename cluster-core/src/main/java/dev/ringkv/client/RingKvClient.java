@@ -139,11 +139,16 @@ public final class RingKvClient implements AutoCloseable {
     }
 
     public RespValue execute(String... args) {
+        return execute(command(args));
+    }
+
+    /** A command's arguments as UTF-8 bytes, as {@link #execute(byte[]...)} and {@link #pipeline} take them. */
+    public static byte[][] command(String... args) {
         byte[][] b = new byte[args.length][];
         for (int i = 0; i < args.length; i++) {
             b[i] = args[i].getBytes(StandardCharsets.UTF_8);
         }
-        return execute(b);
+        return b;
     }
 
     /** Waits for a reply with this client's timeout. */

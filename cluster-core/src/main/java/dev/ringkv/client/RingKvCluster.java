@@ -395,11 +395,7 @@ public final class RingKvCluster implements AutoCloseable {
     }
 
     public RespValue execute(String... args) {
-        byte[][] b = new byte[args.length][];
-        for (int i = 0; i < args.length; i++) {
-            b[i] = utf8(args[i]);
-        }
-        return execute(b);
+        return execute(RingKvClient.command(args));
     }
 
     // ---- async API --------------------------------------------------------------------------------

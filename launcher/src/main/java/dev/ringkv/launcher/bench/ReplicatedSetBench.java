@@ -94,13 +94,11 @@ public final class ReplicatedSetBench {
             WriterFactory redisWait = () -> {
                 RingKvClient c = RingKvClient.connect(redisMaster, Duration.ofSeconds(10));
                 byte[] set = "SET".getBytes(StandardCharsets.US_ASCII);
-                byte[] wait = "WAIT".getBytes(StandardCharsets.US_ASCII);
-                byte[] two = "2".getBytes(StandardCharsets.US_ASCII);
-                byte[] zero = "0".getBytes(StandardCharsets.US_ASCII);
+                byte[][] waitForBoth = RingKvClient.command("WAIT", "2", "0");
                 return new Writer() {
                     public void write(byte[] k, byte[] v) {
                         // pipelined like a client library would: SET, then WAIT for both replicas
-                        var replies = c.pipeline(List.of(new byte[][] {set, k, v}, new byte[][] {wait, two, zero}));
+                        var replies = c.pipeline(List.of(new byte[][] {set, k, v}, waitForBoth));
                         RingKvClient.check(c.await(replies.get(0)));
                         RespValue acked = RingKvClient.check(c.await(replies.get(1)));
                         if (!(acked instanceof RespValue.Int n) || n.value() < 2) {
