@@ -1,5 +1,6 @@
 package dev.ringkv.ui;
 
+import dev.ringkv.client.RingKvClient;
 import dev.ringkv.client.RingKvException;
 import dev.ringkv.launcher.ClusterWatch;
 import dev.ringkv.monitor.ClusterEvent;
@@ -11,7 +12,6 @@ import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.wire.RespValue;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -67,6 +67,13 @@ final class ClusterFeed implements AutoCloseable {
         return latest;
     }
 
+    /** Every node heard of: the bootstrap and every member of a pushed status. Any thread. */
+    List<ServerAddress> known() {
+        synchronized (known) {
+            return new ArrayList<>(known);
+        }
+    }
+
     private void watchLoop() {
         while (!closed) {
             List<ServerAddress> ask;
@@ -120,9 +127,7 @@ final class ClusterFeed implements AutoCloseable {
             if (s == null) {
                 return;
             }
-            List<ServerAddress> inRing = s.members().stream().filter(MemberStatus::inRing)
-                    .map(m -> ServerAddress.parse(m.address())).toList();
-            Ring ring = new Ring(s.ringVersion(), s.term(), inRing);
+            Ring ring = MonitorViewModel.ringOf(s);
             List<KeyDot> dots = new ArrayList<>();
             for (MemberStatus m : s.members()) {
                 if (!m.inRing() || m.state().equals("DOWN")) {
@@ -146,7 +151,7 @@ final class ClusterFeed implements AutoCloseable {
     private List<KeyDot> sample(ServerAddress node, Range range) {
         List<byte[][]> commands = new ArrayList<>(SLICES);
         for (Range slice : slices(range, SLICES)) {
-            commands.add(args("RINGKV", "ENTRIES", slice.from().hex(), slice.to().hex(), "-", String.valueOf(PER_SLICE)));
+            commands.add(RingKvClient.command("RINGKV", "ENTRIES", slice.from().hex(), slice.to().hex(), "-", String.valueOf(PER_SLICE)));
         }
         List<KeyDot> out = new ArrayList<>();
         for (CompletableFuture<RespValue> f : connections.call(node, c -> c.pipeline(commands))) {
@@ -183,14 +188,6 @@ final class ClusterFeed implements AutoCloseable {
             start = end;
         }
         return out;
-    }
-
-    static byte[][] args(String... a) {
-        byte[][] b = new byte[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = a[i].getBytes(StandardCharsets.UTF_8);
-        }
-        return b;
     }
 
     private static void sleep(long millis) {

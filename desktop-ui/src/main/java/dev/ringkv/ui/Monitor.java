@@ -1,6 +1,5 @@
 package dev.ringkv.ui;
 
-import dev.ringkv.monitor.ClusterStatus;
 import dev.ringkv.ring.ServerAddress;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -29,7 +28,6 @@ public final class Monitor implements AutoCloseable {
     private volatile Sandbox sandbox;
     private volatile ClusterFeed feed;
     private volatile boolean closed;
-    private final Set<ServerAddress> nodes = new LinkedHashSet<>();
 
     private Monitor(MonitorOptions options) {
         this.options = options;
@@ -72,9 +70,6 @@ public final class Monitor implements AutoCloseable {
                 return;
             }
         }
-        synchronized (nodes) {
-            nodes.addAll(bootstrap);
-        }
         ClusterFeed f = new ClusterFeed(bootstrap, model);
         synchronized (this) {
             if (closed) {
@@ -85,20 +80,16 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
-    /** Every node the monitor knows: the bootstrap, the sandbox's processes, the members the ECS reported. */
+    /** Every node the monitor knows: the sandbox's processes, and what the feed heard of. */
     List<ServerAddress> knownNodes() {
-        synchronized (nodes) {
-            Sandbox s = sandbox;
-            if (s != null) {
-                nodes.addAll(s.nodes());
-            }
-            ClusterFeed f = feed;
-            ClusterStatus st = f == null ? null : f.latest();
-            if (st != null) {
-                st.members().forEach(m -> nodes.add(ServerAddress.parse(m.address())));
-            }
-            return new ArrayList<>(nodes);
+        Set<ServerAddress> out = new LinkedHashSet<>();
+        Sandbox s = sandbox;
+        if (s != null) {
+            out.addAll(s.nodes());
         }
+        ClusterFeed f = feed;
+        out.addAll(f != null ? f.known() : options.attach());
+        return new ArrayList<>(out);
     }
 
     public MonitorViewModel model() {

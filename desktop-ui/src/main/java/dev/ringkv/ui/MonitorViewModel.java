@@ -218,10 +218,8 @@ public final class MonitorViewModel {
 
     void applyStatus(ClusterStatus s) {
         status.set(s);
-        List<ServerAddress> inRing = s.members().stream().filter(MemberStatus::inRing)
-                .map(m -> ServerAddress.parse(m.address())).toList();
-        Ring r = new Ring(s.ringVersion(), s.term(), inRing);
-        if (!r.equals(ring.get()) || ring.get() == null || ring.get().version() != r.version()) {
+        Ring r = ringOf(s);
+        if (!r.equals(ring.get())) {
             ring.set(r);
             KeyResult h = highlight.get();
             if (h != null && !r.isEmpty()) {
@@ -261,6 +259,12 @@ public final class MonitorViewModel {
             healing.set(String.format(Locale.ROOT, "every key has its %d copies", s.replicas()));
         }
         headline.set(describe(s));
+    }
+
+    /** The published ring a status describes: its members in the ring, its version and term. */
+    static Ring ringOf(ClusterStatus s) {
+        return new Ring(s.ringVersion(), s.term(), s.members().stream().filter(MemberStatus::inRing)
+                .map(m -> ServerAddress.parse(m.address())).toList());
     }
 
     /**

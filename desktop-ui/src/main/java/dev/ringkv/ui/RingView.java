@@ -220,11 +220,15 @@ public final class RingView extends Region {
             }
             // take the short way round, so an arc never spins a full turn
             double delta = ((start - arc.getStartAngle()) % 360 + 540) % 360 - 180;
-            to.add(new KeyValue(arc.startAngleProperty(), arc.getStartAngle() + delta));
-            to.add(new KeyValue(arc.lengthProperty(), length));
+            if (ANIMATE) {
+                to.add(new KeyValue(arc.startAngleProperty(), arc.getStartAngle() + delta));
+                to.add(new KeyValue(arc.lengthProperty(), length));
+            } else {
+                arc.setStartAngle(arc.getStartAngle() + delta);
+                arc.setLength(length);
+            }
         }
         if (!ANIMATE) {
-            to.forEach(kv -> ((javafx.beans.value.WritableValue<Object>) kv.getTarget()).setValue(kv.getEndValue()));
             return;
         }
         sweep = new Timeline(new KeyFrame(SWEEP, to.toArray(new KeyValue[0])));

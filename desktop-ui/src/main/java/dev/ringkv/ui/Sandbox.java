@@ -5,9 +5,7 @@ import dev.ringkv.ring.ServerAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,16 +47,12 @@ final class Sandbox implements AutoCloseable {
 
     /** Every node started so far, the ECS first: where to look for the cluster. */
     List<ServerAddress> nodes() {
-        List<ServerAddress> out = new ArrayList<>();
-        out.add(cluster.ecs().address);
-        cluster.servers().forEach(n -> out.add(n.address));
-        return out;
+        return cluster.addresses();
     }
 
     /** A new server, joining through every node still running (any member names the ECS, DESIGN §8). */
     ServerAddress addServer() throws IOException {
-        String via = live().stream().map(ServerAddress::toString).collect(Collectors.joining(","));
-        return cluster.startServerVia(via, "--election-timeout", "400-800").address;
+        return cluster.startServerVia(cluster.liveBootstrap(), "--election-timeout", "400-800").address;
     }
 
     /** SIGTERM: the server leaves gracefully (its ranges move first), then exits. Does not wait. */
@@ -97,15 +91,6 @@ final class Sandbox implements AutoCloseable {
 
     long pid(ServerAddress node) {
         return cluster.node(node).pid();
-    }
-
-    private List<ServerAddress> live() {
-        List<ServerAddress> out = new ArrayList<>();
-        if (cluster.ecs().isAlive()) {
-            out.add(cluster.ecs().address);
-        }
-        cluster.servers().stream().filter(ProcessCluster.Node::isAlive).forEach(n -> out.add(n.address));
-        return out;
     }
 
     Path dataDir() {

@@ -19,6 +19,11 @@ final class Fx {
         WaitForAsyncUtils.asyncFx(r).get(10, TimeUnit.SECONDS);
     }
 
+    /** {@link #await(String, BooleanSupplier, long)} for up to a minute. */
+    static void await(String what, BooleanSupplier condition) throws Exception {
+        await(what, condition, 60);
+    }
+
     /** Waits until {@code condition} holds on the FX thread; fails naming {@code what} after {@code seconds}. */
     static void await(String what, BooleanSupplier condition, long seconds) throws Exception {
         try {

@@ -13,7 +13,6 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import javafx.application.Platform;
 import javafx.stage.Stage;
 import org.HdrHistogram.Histogram;
@@ -79,25 +78,17 @@ class MonitorResponsivenessBench {
         }
     }
 
-    private static void await(String what, BooleanSupplier c, long seconds) throws Exception {
-        Fx.await(what, c, seconds);
-    }
-
-    private static void fx(Runnable r) throws Exception {
-        Fx.run(r);
-    }
-
     @Test
     void theMonitorStaysResponsiveWith100kKeysOn5Servers() throws Exception {
         assumeTrue(Boolean.getBoolean("ringkv.bench"), "a benchmark: run with -Dringkv.bench=true");
         Stage stage = FxToolkit.registerPrimaryStage();
         Monitor[] m = new Monitor[1];
-        fx(() -> m[0] = Monitor.open(stage, MonitorOptions.parse(List.of("--data", dir.toString(), "--servers", "5"))));
+        Fx.run(() -> m[0] = Monitor.open(stage, MonitorOptions.parse(List.of("--data", dir.toString(), "--servers", "5"))));
         Monitor monitor = m[0];
         MonitorViewModel model = monitor.model();
         List<String> report = new ArrayList<>();
         try (Probe probe = new Probe()) {
-            await("5 servers UP", () -> model.statusProperty().get() != null && model.statusProperty().get().members()
+            Fx.await("5 servers UP", () -> model.statusProperty().get() != null && model.statusProperty().get().members()
                     .stream().filter(x -> x.inRing() && x.state().equals("UP")).count() == 5
                     && model.statusProperty().get().plan() == null, 120);
             report.add("start-up (5 servers joining): " + probe.phase());
@@ -118,32 +109,32 @@ class MonitorResponsivenessBench {
             }
             report.add(String.format(Locale.ROOT, "loading %,d keys (%.1f s): %s", KEYS,
                     (System.nanoTime() - t0) / 1e9, probe.phase()));
-            await("300,000 copies counted", () -> model.members().stream().mapToLong(MemberRow::keys).sum() == 3L * KEYS, 60);
-            await("key dots sampled", () -> model.keyDotsProperty().get().size() >= 5 * ClusterFeed.SLICES * 8, 30);
+            Fx.await("300,000 copies counted", () -> model.members().stream().mapToLong(MemberRow::keys).sum() == 3L * KEYS, 60);
+            Fx.await("key dots sampled", () -> model.keyDotsProperty().get().size() >= 5 * ClusterFeed.SLICES * 8, 30);
             TimeUnit.SECONDS.sleep(5);
             report.add(String.format(Locale.ROOT, "idle with %,d keys, %,d dots drawn: %s", KEYS,
                     model.keyDotsProperty().get().size(), probe.phase()));
 
             ServerAddress browse = nodes.get(2);
-            fx(() -> model.select(browse));
+            Fx.run(() -> model.select(browse));
             for (int page = 0; page < 20; page++) {
                 int p = page;
-                await("page " + (p + 1), () -> model.storageSummaryProperty().get().endsWith("page " + (p + 1)), 30);
-                fx(model::nextPage);
+                Fx.await("page " + (p + 1), () -> model.storageSummaryProperty().get().endsWith("page " + (p + 1)), 30);
+                Fx.run(model::nextPage);
             }
             report.add("browsing 20 storage pages of " + browse + ": " + probe.phase());
 
-            fx(model::toggleLoad);
+            Fx.run(model::toggleLoad);
             TimeUnit.SECONDS.sleep(5);
             report.add("load on (" + ClusterControl.LOAD_WRITES_PER_SECOND + " writes/s): " + probe.phase());
 
             ServerAddress victim = model.ringProperty().get().members().get(1);
             long crashed = System.nanoTime();
             monitor.sandbox().crash(victim);
-            await(victim + " DOWN", () -> model.members().stream().anyMatch(r -> r.address().equals(victim)
+            Fx.await(victim + " DOWN", () -> model.members().stream().anyMatch(r -> r.address().equals(victim)
                     && r.state().equals("DOWN")), 60);
             long shownDown = System.nanoTime();
-            await("healed", () -> model.statusProperty().get().repair() == null
+            Fx.await("healed", () -> model.statusProperty().get().repair() == null
                     && model.underReplicatedProperty().get() == 0
                     && model.healingProperty().get().startsWith("healed"), 120);
             report.add(String.format(Locale.ROOT, "SIGKILL %s under load: DOWN on screen after %.0f ms, healed after %.1f s: %s",
@@ -152,13 +143,13 @@ class MonitorResponsivenessBench {
             String oldEcs = model.ecsProperty().get();
             long killed = System.nanoTime();
             monitor.sandbox().crashEcs();
-            await("a new ECS", () -> !model.ecsProperty().get().equals(oldEcs), 60);
+            Fx.await("a new ECS", () -> !model.ecsProperty().get().equals(oldEcs), 60);
             report.add(String.format(Locale.ROOT, "SIGKILL of the ECS under load: new ECS %s on screen after %.0f ms: %s",
                     model.ecsProperty().get(), (System.nanoTime() - killed) / 1e6, probe.phase()));
-            fx(model::toggleLoad);
+            Fx.run(model::toggleLoad);
             assertEquals(4, model.ringProperty().get().size());
         } finally {
-            fx(monitor::close);
+            Fx.run(monitor::close);
             System.out.println("== monitor responsiveness, " + KEYS + " keys, 5 servers ==");
             report.forEach(System.out::println);
         }

@@ -66,7 +66,7 @@ class SandboxMonitorTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws Exception {
-        Fx.await(what, condition, 60);
+        Fx.await(what, condition);
     }
 
     private MonitorViewModel model() {

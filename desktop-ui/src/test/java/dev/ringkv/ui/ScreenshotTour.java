@@ -7,7 +7,6 @@ import dev.ringkv.ring.ServerAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,14 +25,6 @@ class ScreenshotTour {
     @TempDir
     Path dir;
 
-    private static void await(String what, BooleanSupplier c) throws Exception {
-        Fx.await(what, c, 60);
-    }
-
-    private static void fx(Runnable r) throws Exception {
-        Fx.run(r);
-    }
-
     private static void shoot(Monitor m, String name) throws Exception {
         TimeUnit.MILLISECONDS.sleep(1_200); // a key sample and a chart point or two
         WaitForAsyncUtils.asyncFx(() -> {
@@ -47,45 +38,45 @@ class ScreenshotTour {
         assumeTrue(Boolean.getBoolean("ringkv.screenshots"), "run with -Dringkv.screenshots=true");
         Stage stage = FxToolkit.registerPrimaryStage();
         Monitor[] holder = new Monitor[1];
-        fx(() -> holder[0] = Monitor.open(stage, MonitorOptions.parse(List.of("--data", dir.toString(), "--servers", "5"))));
+        Fx.run(() -> holder[0] = Monitor.open(stage, MonitorOptions.parse(List.of("--data", dir.toString(), "--servers", "5"))));
         Monitor m = holder[0];
         MonitorViewModel model = m.model();
         try {
-            await("5 servers UP", () -> model.statusProperty().get() != null && model.statusProperty().get().plan() == null
+            Fx.await("5 servers UP", () -> model.statusProperty().get() != null && model.statusProperty().get().plan() == null
                     && model.members().stream().filter(x -> x.inRing() && x.state().equals("UP")).count() == 5);
             try (RingKvCluster c = RingKvCluster.connect(m.knownNodes().toArray(new ServerAddress[0]))) {
                 for (int i = 0; i < 3_000; i++) {
                     c.set("user:" + i, "{\"name\":\"user " + i + "\",\"visits\":" + i * 7 % 101 + "}");
                 }
             }
-            fx(model::toggleLoad);
+            Fx.run(model::toggleLoad);
             ServerAddress shown = model.ringProperty().get().members().get(2);
-            fx(() -> model.select(shown));
-            await("a storage page", () -> model.storageRows().size() == MonitorViewModel.PAGE_SIZE
+            Fx.run(() -> model.select(shown));
+            Fx.await("a storage page", () -> model.storageRows().size() == MonitorViewModel.PAGE_SIZE
                     && model.storageSummaryProperty().get().contains("coordinates"));
-            fx(() -> model.selectEntry(model.storageRows().get(7)));
-            fx(() -> model.put("greeting", "hello"));
+            Fx.run(() -> model.selectEntry(model.storageRows().get(7)));
+            Fx.run(() -> model.put("greeting", "hello"));
             shoot(m, "monitor-storage");
 
             ServerAddress victim = model.ringProperty().get().members().get(0);
-            fx(() -> model.select(victim));
-            fx(() -> m.view().tabs().getSelectionModel().select(0));
+            Fx.run(() -> model.select(victim));
+            Fx.run(() -> m.view().tabs().getSelectionModel().select(0));
             m.sandbox().crash(victim);
             model.offerAction("SIGKILL to " + victim);
-            await(victim + " DOWN", () -> model.members().stream().anyMatch(r -> r.address().equals(victim) && r.state().equals("DOWN")));
+            Fx.await(victim + " DOWN", () -> model.members().stream().anyMatch(r -> r.address().equals(victim) && r.state().equals("DOWN")));
             shoot(m, "monitor-crash");
 
             String old = model.ecsProperty().get();
-            fx(() -> model.filterEvents("all", ""));
+            Fx.run(() -> model.filterEvents("all", ""));
             m.sandbox().crashEcs();
             model.offerAction("SIGKILL to the ECS " + old);
-            await("a new ECS", () -> !model.ecsProperty().get().equals(old));
-            fx(() -> model.select(ServerAddress.parse(model.ecsProperty().get())));
-            fx(() -> m.view().tabs().getSelectionModel().select(0));
+            Fx.await("a new ECS", () -> !model.ecsProperty().get().equals(old));
+            Fx.run(() -> model.select(ServerAddress.parse(model.ecsProperty().get())));
+            Fx.run(() -> m.view().tabs().getSelectionModel().select(0));
             shoot(m, "monitor-ecs-takeover");
-            fx(model::toggleLoad);
+            Fx.run(model::toggleLoad);
         } finally {
-            fx(m::close);
+            Fx.run(m::close);
         }
     }
 }

@@ -119,6 +119,26 @@ public final class ProcessCluster implements AutoCloseable {
         return List.copyOf(servers);
     }
 
+    /** Every node started so far, the dedicated ECS first. */
+    public List<ServerAddress> addresses() {
+        List<ServerAddress> out = new ArrayList<>();
+        if (ecs != null) {
+            out.add(ecs.address);
+        }
+        servers.forEach(n -> out.add(n.address));
+        return out;
+    }
+
+    /** The nodes running now, the dedicated ECS first, comma-separated: a {@code -b} that answers. */
+    public String liveBootstrap() {
+        List<String> live = new ArrayList<>();
+        if (ecs != null && ecs.isAlive()) {
+            live.add(ecs.address.toString());
+        }
+        servers.stream().filter(Node::isAlive).forEach(n -> live.add(n.address.toString()));
+        return String.join(",", live);
+    }
+
     /** SIGKILL: a crash, no shutdown hook, no graceful leave. */
     public void kill(Node n) throws InterruptedException {
         n.process.destroyForcibly();

@@ -100,7 +100,7 @@ public final class ChaosRun {
             startNanos = System.nanoTime();
             cluster.startEcs();
             for (int i = 0; i < config.servers(); i++) {
-                cluster.startServerVia(bootstrap(cluster));
+                cluster.startServerVia(cluster.liveBootstrap());
             }
             if (!cluster.awaitStatus(ProcessCluster.healed(config.servers()), HEAL_TIMEOUT)) {
                 problems.add("the cluster did not form within " + HEAL_TIMEOUT.toSeconds() + " s");
@@ -132,27 +132,11 @@ public final class ChaosRun {
         }
     }
 
-    private static String bootstrap(ProcessCluster cluster) {
-        List<String> live = new ArrayList<>();
-        if (cluster.ecs().isAlive()) {
-            live.add(cluster.ecs().address.toString());
-        }
-        cluster.servers().stream().filter(ProcessCluster.Node::isAlive).forEach(n -> live.add(n.address.toString()));
-        return String.join(",", live);
-    }
-
-    private List<ServerAddress> nodes(ProcessCluster cluster) {
-        List<ServerAddress> out = new ArrayList<>();
-        out.add(cluster.ecs().address);
-        cluster.servers().forEach(n -> out.add(n.address));
-        return out;
-    }
-
     // ------------------------------------------------------------------------------------ clients
 
     private List<Thread> startClients(ProcessCluster cluster) {
         List<Thread> threads = new ArrayList<>();
-        ServerAddress[] seeds = nodes(cluster).toArray(new ServerAddress[0]);
+        ServerAddress[] seeds = cluster.addresses().toArray(new ServerAddress[0]);
         for (int c = 0; c < config.clients(); c++) {
             int id = c;
             Random mine = new Random(config.seed() * 31 + c);
@@ -225,8 +209,7 @@ public final class ChaosRun {
         int expected = live.size();
         switch (kind) {
             case "kill" -> {
-                List<ProcessCluster.Node> plain = live.stream().filter(n -> !n.address.equals(ecs)).toList();
-                ProcessCluster.Node victim = (plain.isEmpty() ? live : plain).get(rnd.nextInt((plain.isEmpty() ? live : plain).size()));
+                ProcessCluster.Node victim = notTheEcs(live, ecs);
                 target = victim;
                 cluster.kill(victim);
                 expected--;
@@ -247,7 +230,7 @@ public final class ChaosRun {
             }
             case "restart" -> {
                 target = dead.get(rnd.nextInt(dead.size()));
-                cluster.restartVia(target, bootstrap(cluster)); // as an operator would: -b the nodes running now
+                cluster.restartVia(target, cluster.liveBootstrap()); // as an operator would: -b the nodes running now
                 expected++;
             }
             case "pause" -> {
@@ -263,12 +246,11 @@ public final class ChaosRun {
                 kind = "pause " + pauseMillis + " ms";
             }
             case "add" -> {
-                target = cluster.startServerVia(bootstrap(cluster));
+                target = cluster.startServerVia(cluster.liveBootstrap());
                 expected++;
             }
             case "leave" -> {
-                List<ProcessCluster.Node> plain = live.stream().filter(n -> !n.address.equals(ecs)).toList();
-                target = (plain.isEmpty() ? live : plain).get(rnd.nextInt((plain.isEmpty() ? live : plain).size()));
+                target = notTheEcs(live, ecs);
                 left.put(target, true);
                 target.process().destroy(); // SIGTERM: the graceful leave; the process exits once its ranges moved
                 expected--;
@@ -290,6 +272,13 @@ public final class ChaosRun {
         return new Fault(index, kind.startsWith("pause") ? "pause" : kind, what, at, detected, failover, healed, -1);
     }
 
+    /** A server picked by the seed among those not holding the ECS role (that is {@code kill-ecs}'s fault). */
+    private ProcessCluster.Node notTheEcs(List<ProcessCluster.Node> live, ServerAddress ecs) {
+        List<ProcessCluster.Node> plain = live.stream().filter(n -> !n.address.equals(ecs)).toList();
+        List<ProcessCluster.Node> from = plain.isEmpty() ? live : plain;
+        return from.get(rnd.nextInt(from.size()));
+    }
+
     /** Polls the ECS until {@code condition} holds; ms since {@code fromMillis}, or -1 after the heal timeout. */
     private long awaitMillis(ProcessCluster cluster, java.util.function.Predicate<ClusterStatus> condition, long fromMillis)
             throws InterruptedException {
@@ -303,18 +292,27 @@ public final class ChaosRun {
         synchronized (history) {
             ops = new ArrayList<>(history);
         }
+        // each client's successful completions, in time order
+        List<long[]> done = new ArrayList<>();
+        for (int c = 0; c < config.clients(); c++) {
+            int client = c;
+            done.add(ops.stream().filter(op -> op.client() == client && op.outcome() == Op.Outcome.OK)
+                    .mapToLong(Op::completedNanos).sorted().toArray());
+        }
         List<Fault> out = new ArrayList<>();
         for (Fault f : faults) {
             long from = startNanos + f.atMillis() * 1_000_000;
             long to = f.healedMillis() < 0 ? System.nanoTime() : from + f.healedMillis() * 1_000_000;
             long worst = 0;
-            for (int c = 0; c < config.clients(); c++) {
+            for (long[] times : done) {
                 long last = from;
-                for (Op op : ops) {
-                    if (op.client() == c && op.outcome() == Op.Outcome.OK && op.completedNanos() > from
-                            && op.completedNanos() <= to) {
-                        worst = Math.max(worst, op.completedNanos() - last);
-                        last = op.completedNanos();
+                for (long t : times) {
+                    if (t > to) {
+                        break;
+                    }
+                    if (t > from) {
+                        worst = Math.max(worst, t - last);
+                        last = t;
                     }
                 }
                 worst = Math.max(worst, to - last);
@@ -334,7 +332,7 @@ public final class ChaosRun {
             problems.add("not healed at the end within " + HEAL_TIMEOUT.toSeconds() + " s: " + cluster.status());
         }
         Map<String, String> finals = new TreeMap<>();
-        try (RingKvCluster c = RingKvCluster.connect(nodes(cluster).toArray(new ServerAddress[0]))) {
+        try (RingKvCluster c = RingKvCluster.connect(cluster.addresses().toArray(new ServerAddress[0]))) {
             for (int k = 0; k < config.keys(); k++) {
                 String key = "chaos:" + k;
                 long t0 = System.nanoTime();
