@@ -30,22 +30,24 @@ public final class Servers {
                                    int maxValueBytes, ServerAddress ecs) {
         return kvServer(options, dataDir, fsync, maxKeyBytes, maxValueBytes,
                 ecs == null ? java.util.List.of() : java.util.List.of(ecs), NodeConfig.DEFAULT.electionMinMillis(),
-                NodeConfig.DEFAULT.electionMaxMillis());
+                NodeConfig.DEFAULT.electionMaxMillis(), StoreOptions.DEFAULT_INLINE_VALUE_BYTES);
     }
 
     /**
      * A KV server joining through the first of {@code bootstrap} that answers (the ECS or any member; empty:
      * standalone), standing for election when the ECS is silent for a random time between
-     * {@code electionMinMillis} and {@code electionMaxMillis} (DESIGN §8).
+     * {@code electionMinMillis} and {@code electionMaxMillis} (DESIGN §8); values up to
+     * {@code inlineValueBytes} are kept in memory too (0: every read of a value goes to the log).
      */
     public static NioNode kvServer(ServerOptions options, Path dataDir, FsyncPolicy fsync, int maxKeyBytes,
                                    int maxValueBytes, java.util.List<ServerAddress> bootstrap, long electionMinMillis,
-                                   long electionMaxMillis) {
+                                   long electionMaxMillis, int inlineValueBytes) {
         boolean member = !bootstrap.isEmpty();
         StoreOptions.Builder so = StoreOptions.builder(dataDir)
                 .fsyncPolicy(fsync)
                 .maxKeyBytes(maxKeyBytes)
-                .maxValueBytes(maxValueBytes);
+                .maxValueBytes(maxValueBytes)
+                .inlineValueBytes(inlineValueBytes);
         if (member) {
             // a member keeps its tombstones: a server returning with an old copy must not resurrect a key
             so.tombstoneRetention(Long.MAX_VALUE);

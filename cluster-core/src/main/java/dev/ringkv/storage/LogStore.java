@@ -148,7 +148,7 @@ public final class LogStore implements Store {
             throw new StorageException("value is " + value.length + " bytes, the limit is " + options.maxValueBytes());
         }
         KeyDir.Entry e = keyDir.get(new Key(key));
-        if (e != null && !version.isNewerThan(e.version)) {
+        if (e != null && !e.isOlderThan(version)) {
             return false;
         }
         long offset = active.size + batch.length();
@@ -158,7 +158,7 @@ public final class LogStore implements Store {
             e = keyDir.add(new Key(key.clone()), Hashing.position(key));
             undo.add(new Undo(e, true, null, 0, 0, 0, null, null, highest));
         } else {
-            undo.add(new Undo(e, false, e.segment, e.offset, e.recordSize, e.valueLength, e.version, e.inlineValue, highest));
+            undo.add(new Undo(e, false, e.segment, e.offset, e.recordSize, e.valueLength, e.version(), e.inlineValue, highest));
         }
         int valueLength = value == null ? RecordCodec.TOMBSTONE : value.length;
         byte[] inline = value != null && value.length <= options.inlineValueBytes() ? value.clone() : null;
@@ -370,23 +370,23 @@ public final class LogStore implements Store {
         NavigableSet<KeyDir.Entry> all = keyDir.ordered();
         Digest d = Digest.EMPTY;
         for (KeyDir.Entry e : all.tailSet(start, false)) {
-            if (!range.contains(e.position)) {
+            if (!range.contains(e.position())) {
                 return d;
             }
-            d = d.plus(e.position.hi(), e.position.lo(), e.version, e.isTombstone());
+            d = d.plus(e.hi, e.lo, e.version(), e.isTombstone());
         }
         for (KeyDir.Entry e : all.headSet(start, false)) {
-            if (!range.contains(e.position)) {
+            if (!range.contains(e.position())) {
                 return d;
             }
-            d = d.plus(e.position.hi(), e.position.lo(), e.version, e.isTombstone());
+            d = d.plus(e.hi, e.lo, e.version(), e.isTombstone());
         }
         return d;
     }
 
     private static boolean collectEntries(Iterable<KeyDir.Entry> entries, Range range, List<KeyDir.Entry> out) {
         for (KeyDir.Entry e : entries) {
-            if (!range.contains(e.position)) {
+            if (!range.contains(e.position())) {
                 return false;
             }
             out.add(e);
@@ -398,7 +398,7 @@ public final class LogStore implements Store {
     private boolean collect(Iterable<KeyDir.Entry> entries, Range range, int limit, boolean includeTombstones,
                             List<StoredEntry> out) {
         for (KeyDir.Entry e : entries) {
-            if (!range.contains(e.position)) {
+            if (!range.contains(e.position())) {
                 return false;
             }
             if (e.isTombstone() && !includeTombstones) {
@@ -413,7 +413,7 @@ public final class LogStore implements Store {
     }
 
     private StoredEntry toStored(KeyDir.Entry e) {
-        return new StoredEntry(e.key.bytes, valueOf(e), e.version, e.position);
+        return new StoredEntry(e.key.bytes, valueOf(e), e.version(), e.position());
     }
 
     private byte[] valueOf(KeyDir.Entry e) {

@@ -111,7 +111,7 @@ final class Merge {
             if (e == null || e.segment != in || e.offset != reader.offset()) {
                 continue; // overwritten (or dropped) since: this copy is dead
             }
-            if (e.isTombstone() && host.tombstoneDroppable(e.version)) {
+            if (e.isTombstone() && host.tombstoneDroppable(e.version())) {
                 drops.add(e);
                 continue;
             }

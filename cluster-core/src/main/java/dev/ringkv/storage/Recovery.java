@@ -156,7 +156,7 @@ final class Recovery {
             KeyDir.Entry e = keyDir.get(key);
             if (e == null) {
                 e = keyDir.add(key, Hashing.position(key.bytes));
-            } else if (!version.isNewerThan(e.version)) {
+            } else if (!e.isOlderThan(version)) {
                 continue;
             }
             int valueLength = reader.valueLength();

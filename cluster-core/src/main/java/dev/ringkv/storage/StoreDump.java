@@ -43,7 +43,7 @@ public final class StoreDump {
                 out.append("# warning: ").append(problem).append('\n');
             }
             for (KeyDir.Entry e : r.keyDir().ordered()) {
-                out.append(e.position.hex()).append("  ").append(e.version.toString()).append("  ");
+                out.append(e.position().hex()).append("  ").append(e.version().toString()).append("  ");
                 escape(e.key.bytes, e.key.bytes.length, out);
                 out.append("  ");
                 appendValue(e, out);

@@ -60,6 +60,15 @@ public final class ProcessCluster implements AutoCloseable {
         this.jvmOptions = List.copyOf(jvmOptions);
     }
 
+    /**
+     * The children's classpath: this JVM's, unless the system property {@code ringkv.classpath} names
+     * another (the side-by-side benchmarks run with Hazelcast and test classes on theirs, their RingKV
+     * processes with {@code ringkv.jar} alone).
+     */
+    public static String classpath() {
+        return System.getProperty("ringkv.classpath", System.getProperty("java.class.path"));
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -71,7 +80,7 @@ public final class ProcessCluster implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classpath());
         cmd.add(Main.class.getName());
         cmd.addAll(List.of(args));
         return cmd;

@@ -62,6 +62,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-value", defaultValue = "16777216", description = "Largest value in bytes. Default: ${DEFAULT-VALUE}.")
     int maxValue;
 
+    @Option(names = "--memory-values", defaultValue = "4096", paramLabel = "BYTES",
+            description = {"Values up to this size are kept in memory as well as in the log, so reading them never "
+                    + "touches the disk; 0 keeps only keys in memory (a smaller heap; reads go to the log, usually the "
+                    + "page cache). Default: ${DEFAULT-VALUE}."})
+    int memoryValues;
+
     @Option(names = "--leave-timeout", defaultValue = "60",
             description = "Seconds a graceful leave may take before the server exits anyway. Default: ${DEFAULT-VALUE}.")
     int leaveTimeout;
@@ -99,9 +105,9 @@ final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (port < 0 || port > 65535 || maxKey < 1 || maxValue < 1 || leaveTimeout < 0) {
+        if (port < 0 || port > 65535 || maxKey < 1 || maxValue < 1 || leaveTimeout < 0 || memoryValues < 0) {
             throw new ParameterException(spec.commandLine(),
-                    "--port must be 0..65535; --max-key, --max-value positive; --leave-timeout not negative");
+                    "--port must be 0..65535; --max-key, --max-value positive; --leave-timeout, --memory-values not negative");
         }
         Path data = dir != null ? dir : Path.of("data", address + "-" + port);
         ServerOptions options = new ServerOptions(address, port, address,
@@ -109,7 +115,7 @@ final class ServerCommand implements Callable<Integer> {
                         WireLimits.DEFAULT.maxInlineBytes()), 1024, 4 * 1024 * 1024);
         NioNode node;
         try {
-            node = Servers.kvServer(options, data, policy, maxKey, maxValue, seeds, electionMin, electionMax);
+            node = Servers.kvServer(options, data, policy, maxKey, maxValue, seeds, electionMin, electionMax, memoryValues);
         } catch (UncheckedIOException | StorageException | IllegalStateException e) {
             // a port in use, a directory in use or unwritable: one clear line, no stack trace
             System.err.println("ringkv server: " + e.getMessage());
