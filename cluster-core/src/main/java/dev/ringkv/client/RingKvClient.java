@@ -33,9 +33,18 @@ public final class RingKvClient implements AutoCloseable {
     private final ServerAddress address;
     private final SocketChannel ch;
     private final Duration timeout;
-    private final ConcurrentLinkedQueue<CompletableFuture<RespValue>> inFlight = new ConcurrentLinkedQueue<>();
+    /** Commands sent, in order, awaiting their replies. */
+    private final ConcurrentLinkedQueue<InFlight> inFlight = new ConcurrentLinkedQueue<>();
+    /** Whether this connection is on the timeout sweeper's list (it sent a command with a deadline). */
+    private volatile boolean swept;
+    /** Guards {@link #out}, {@link #spare}, {@link #flushing} and the order of {@link #inFlight}. */
     private final Object writeLock = new Object();
-    private final OutBuffer out = new OutBuffer(8192);
+    /** Commands encoded, not yet handed to a writer. */
+    private OutBuffer out = new OutBuffer(8192);
+    /** The other buffer: being written by the flusher, or free. */
+    private OutBuffer spare = new OutBuffer(8192);
+    /** Whether a thread is writing: it also writes what others queue meanwhile (flush combining). */
+    private boolean flushing;
     private final Thread reader;
     private volatile boolean closed;
     private volatile RingKvException failure;
@@ -96,8 +105,33 @@ public final class RingKvClient implements AutoCloseable {
         return pipeline(List.<byte[][]>of(args)).get(0);
     }
 
-    /** Sends several commands in one write; futures complete in order. */
+    /**
+     * Sends several commands in one write; futures complete in order. Callers on many threads share the
+     * writes: a thread that finds another one writing queues its commands and returns at once, and the
+     * writing thread sends everything queued meanwhile in its next write (one system call for many
+     * threads' commands, and no thread waits for a lock across a system call).
+     */
     public List<CompletableFuture<RespValue>> pipeline(List<byte[][]> commands) {
+        return send(commands, 0);
+    }
+
+    /**
+     * Sends one command whose future fails with a {@link TimeoutException} if no reply came within
+     * {@code timeoutMillis} (checked every few milliseconds by one sweeper thread for all connections, so
+     * a call costs no timer of its own). The connection stays open; a reply arriving later is dropped.
+     */
+    public CompletableFuture<RespValue> executeAsync(long timeoutMillis, byte[]... args) {
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("timeoutMillis must be positive");
+        }
+        if (!swept) {
+            swept = true;
+            Sweeper.add(this);
+        }
+        return send(List.<byte[][]>of(args), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis)).get(0);
+    }
+
+    private List<CompletableFuture<RespValue>> send(List<byte[][]> commands, long deadline) {
         List<CompletableFuture<RespValue>> futures = new ArrayList<>(commands.size());
         synchronized (writeLock) {
             RingKvException f = failure;
@@ -112,23 +146,52 @@ public final class RingKvClient implements AutoCloseable {
             for (byte[][] c : commands) {
                 out.command(c);
                 CompletableFuture<RespValue> fut = new CompletableFuture<>();
-                inFlight.add(fut);
+                inFlight.add(new InFlight(fut, deadline));
                 futures.add(fut);
             }
-            try {
-                while (!out.isEmpty()) {
-                    out.writeTo(ch); // a blocking channel: returns once all is written
-                }
-                out.trim(64 * 1024);
-            } catch (IOException e) {
-                fail(new ConnectionException("write to " + address + " failed: " + e.getMessage(), e));
+            if (flushing) {
+                return futures; // the writing thread sends them with its next write
             }
+            flushing = true;
         }
+        flushQueued();
         if (closed) {
             // the reader may have failed the queue before these futures joined it
             fail(failure != null ? failure : new ConnectionException("connection to " + address + " is closed"));
         }
         return futures;
+    }
+
+    /** Writes queued commands until none are left (the calling thread holds the flushing role). */
+    private void flushQueued() {
+        while (true) {
+            OutBuffer batch;
+            synchronized (writeLock) {
+                if (out.isEmpty() || closed) {
+                    flushing = false;
+                    return;
+                }
+                batch = out;
+                out = spare;
+                spare = null;
+            }
+            try {
+                while (!batch.isEmpty()) {
+                    batch.writeTo(ch); // a blocking channel: returns once all is written
+                }
+                batch.trim(64 * 1024);
+            } catch (IOException e) {
+                synchronized (writeLock) {
+                    flushing = false;
+                    spare = batch;
+                }
+                fail(new ConnectionException("write to " + address + " failed: " + e.getMessage(), e));
+                return;
+            }
+            synchronized (writeLock) {
+                spare = batch;
+            }
+        }
     }
 
     // ---- sync -------------------------------------------------------------------------------------
@@ -255,12 +318,12 @@ public final class RingKvClient implements AutoCloseable {
                 in.flip();
                 RespValue v;
                 while ((v = decoder.next(in)) != null) {
-                    CompletableFuture<RespValue> f = inFlight.poll();
+                    InFlight f = inFlight.poll();
                     if (f == null) {
                         fail(new ConnectionException("unexpected reply from " + address + ": " + v));
                         return;
                     }
-                    f.complete(v);
+                    f.future().complete(v); // a no-op if it timed out meanwhile
                 }
                 in.compact();
             }
@@ -282,9 +345,59 @@ public final class RingKvClient implements AutoCloseable {
         } catch (IOException ignored) {
             // already failing
         }
-        CompletableFuture<RespValue> f;
+        InFlight f;
         while ((f = inFlight.poll()) != null) {
-            f.completeExceptionally(e);
+            f.future().completeExceptionally(e);
+        }
+        if (swept) {
+            Sweeper.remove(this);
+        }
+    }
+
+    /** Fails the commands whose deadline has passed (they keep their place: replies come in order). */
+    private void expire(long now) {
+        for (InFlight f : inFlight) {
+            if (f.deadline() != 0 && now - f.deadline() >= 0 && !f.future().isDone()) {
+                f.future().completeExceptionally(new TimeoutException("no reply from " + address));
+            }
+        }
+    }
+
+    /** A command sent: its future and when it times out ({@link System#nanoTime}; 0: never, here). */
+    private record InFlight(CompletableFuture<RespValue> future, long deadline) {
+    }
+
+    /** One daemon thread that expires timed commands of every connection every {@link #TICK_MILLIS} ms. */
+    private static final class Sweeper {
+        static final long TICK_MILLIS = 5;
+        private static final java.util.Set<RingKvClient> CLIENTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private static Thread thread;
+
+        static synchronized void add(RingKvClient c) {
+            CLIENTS.add(c);
+            if (thread == null) {
+                thread = new Thread(Sweeper::run, "ringkv-client-timeouts");
+                thread.setDaemon(true);
+                thread.start();
+            }
+        }
+
+        static void remove(RingKvClient c) {
+            CLIENTS.remove(c);
+        }
+
+        private static void run() {
+            while (true) {
+                try {
+                    Thread.sleep(TICK_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long now = System.nanoTime();
+                for (RingKvClient c : CLIENTS) {
+                    c.expire(now);
+                }
+            }
         }
     }
 

@@ -684,9 +684,11 @@ public final class RingKvCluster implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         long timeoutMs = Math.max(1, Math.min(options.callTimeout().toMillis(),
                 TimeUnit.NANOSECONDS.toMillis(op.remainingNanos())));
-        CompletableFuture<RespValue> reply = node(target).client()
-                .thenCompose(c -> c.executeAsync(op.command(idx)))
-                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        CompletableFuture<RingKvClient> connection = node(target).client();
+        byte[][] command = op.command(idx);
+        CompletableFuture<RespValue> reply = connection.isDone() && !connection.isCompletedExceptionally()
+                ? connection.join().executeAsync(timeoutMs, command) // the usual case: no timer per call
+                : connection.thenCompose(c -> c.executeAsync(command)).orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
         reply.whenComplete((v, err) -> {
             RingKvException e = err != null ? failure(target, err, timeoutMs) : errorReply(v);
             if (e == null) {
@@ -920,13 +922,14 @@ public final class RingKvCluster implements AutoCloseable {
     // ---- connections ------------------------------------------------------------------------------
 
     private Node node(ServerAddress a) {
-        return nodes.computeIfAbsent(a, Node::new);
+        Node n = nodes.get(a);
+        return n != null ? n : nodes.computeIfAbsent(a, Node::new);
     }
 
     /** One lazily opened, routing-aware connection per node; opening runs on the connector threads. */
     private final class Node {
         private final ServerAddress address;
-        private RingKvClient client; // guarded by this
+        private volatile RingKvClient client; // written under this; read without it on the fast path
         private CompletableFuture<RingKvClient> opening; // guarded by this
         private boolean dropped; // guarded by this
 
@@ -939,6 +942,10 @@ public final class RingKvCluster implements AutoCloseable {
         }
 
         CompletableFuture<RingKvClient> client() {
+            RingKvClient open = client;
+            if (open != null && open.isOpen()) {
+                return CompletableFuture.completedFuture(open); // no lock for the usual case
+            }
             CompletableFuture<RingKvClient> f;
             synchronized (this) {
                 if (client != null && client.isOpen()) {

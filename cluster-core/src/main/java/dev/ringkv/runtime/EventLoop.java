@@ -32,6 +32,8 @@ final class EventLoop {
     }
 
     private final String name;
+    /** Printed when the VM fails under the loop (out of memory), just before the process halts. */
+    private final byte[] haltMessage;
     private final Selector selector;
     private final long origin = System.nanoTime();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -47,6 +49,8 @@ final class EventLoop {
 
     EventLoop(String name) {
         this.name = name;
+        this.haltMessage = (name + ": out of memory (or the VM failed); halting the process so the cluster sees a crash\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -112,6 +116,18 @@ final class EventLoop {
         try {
             while (running) {
                 turn();
+            }
+        } catch (VirtualMachineError e) {
+            // Out of memory (or a broken VM): the node cannot be trusted to answer or to stop cleanly. A node
+            // that lingers with its ports open but no loop would hold its ranges and look alive to nothing;
+            // a dead process is seen at once (its connections reset) and its ranges move on.
+            try {
+                System.err.write(haltMessage, 0, haltMessage.length); // prepared: no memory may be left to build it
+                System.err.flush();
+            } catch (Throwable ignored) {
+                // no memory even to say so
+            } finally {
+                Runtime.getRuntime().halt(70);
             }
         } catch (Throwable t) {
             LOG.error("{} event loop died", name, t);

@@ -96,6 +96,12 @@ class CommandLineTest {
     }
 
     @Test
+    void negativeMemoryValuesIsAUsageError() {
+        assertEquals(2, Main.run("server", "-p", "0", "--standalone", "--memory-values", "-1", "-d", dir.toString()));
+        assertTrue(err().contains("--memory-values not negative"), err());
+    }
+
+    @Test
     void benchRejectsNonsenseNumbers() {
         assertEquals(2, Main.run("bench", "--clients", "0"));
         assertTrue(err().contains("--clients"), err());
