@@ -33,7 +33,7 @@ final class EventLoop {
 
     private final String name;
     /** Printed when the VM fails under the loop (out of memory), just before the process halts. */
-    private final byte[] haltMessage;
+    private final String haltMessage;
     private final Selector selector;
     private final long origin = System.nanoTime();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -49,8 +49,7 @@ final class EventLoop {
 
     EventLoop(String name) {
         this.name = name;
-        this.haltMessage = (name + ": out of memory (or the VM failed); halting the process so the cluster sees a crash\n")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        this.haltMessage = name + ": out of memory (or the VM failed); halting the process so the cluster sees a crash";
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -122,8 +121,7 @@ final class EventLoop {
             // that lingers with its ports open but no loop would hold its ranges and look alive to nothing;
             // a dead process is seen at once (its connections reset) and its ranges move on.
             try {
-                System.err.write(haltMessage, 0, haltMessage.length); // prepared: no memory may be left to build it
-                System.err.flush();
+                LOG.error(haltMessage); // prepared: there may be no memory left to build it
             } catch (Throwable ignored) {
                 // no memory even to say so
             } finally {

@@ -62,6 +62,7 @@ public final class LogStore implements Store {
     private boolean lastFlushFailed;
     private boolean closed;
     private Merge merge;
+    private int mergesByWalk;
     /** Set when a merge failed on I/O; cleared by the next successful write, so a full disk is not hammered. */
     private boolean compactionSuspended;
     private Consumer<String> crashPoints = name -> { };
@@ -490,6 +491,9 @@ public final class LogStore implements Store {
             merge = new Merge(dir, keyDir, new MergeHost(), options.segmentBytes(), inputs);
             try {
                 merge.start();
+                if (merge.byEntries()) {
+                    mergesByWalk++;
+                }
             } catch (IOException | RuntimeException e) {
                 abandonMerge(e);
                 return false;
@@ -505,6 +509,11 @@ public final class LogStore implements Store {
             abandonMerge(e);
             return false;
         }
+    }
+
+    /** How many merges walked the key directory instead of reading their inputs (for tests). */
+    int mergesByWalk() {
+        return mergesByWalk;
     }
 
     private boolean compactionDue() {

@@ -3,7 +3,11 @@ package dev.ringkv.storage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * outputs, which versions resolve) or the outputs alone. A tombstone is dropped only if it is the newest
  * record of its key: every older record of that key is in a sealed segment, hence an input, hence removed
  * at the same commit point — the active segment only holds records written after it was started.
+ *
+ * <p>Two ways to find the live records. Usually by reading the inputs record by record and asking the key
+ * directory about each. When the inputs hold many more records than the directory has keys (an
+ * overwrite-heavy load: most records are dead), by walking the key directory in ring order instead and
+ * reading just the records its entries point at in the inputs: one lookup-free visit per key instead of a
+ * hash lookup per dead record. Either way every entry pointing into an input is moved before the commit.
  *
  * <p>Owner thread only. A step that throws leaves a consistent store: the step's pointer moves are applied
  * only after its bytes were written, and the caller abandons the merge (outputs stay as ordinary segments).
@@ -53,8 +63,15 @@ final class Merge {
     private final Batch pending = new Batch();
     private final List<Move> moves = new ArrayList<>();
     private final List<KeyDir.Entry> drops = new ArrayList<>();
+    private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     private int inputIndex;
     private SegmentReader reader;
+    /** Walking the key directory instead of reading the inputs (see the class notes). */
+    private boolean byEntries;
+    private final Set<Segment> inputSet = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The last entry visited by the walk (the next step resumes after it, even if it was removed since). */
+    private KeyDir.Entry cursor;
+    private Iterator<KeyDir.Entry> walk;
     private Segment output;
     private long bytesRead;
     private long recordsCopied;
@@ -75,13 +92,21 @@ final class Merge {
             bytes += s.size;
             dead += s.deadBytes();
         }
-        log.info("{} compaction started: merging {} segments ({} bytes, {} dead)", dir, inputs.size(), bytes, dead);
+        inputSet.addAll(inputs);
+        long entries = keyDir.liveKeys() + keyDir.tombstones();
+        long avgRecord = RecordCodec.HEADER_BYTES + (keyDir.liveKeys() == 0 ? 0 : keyDir.liveBytes() / keyDir.liveKeys());
+        byEntries = entries * 2 < (bytes - (long) inputs.size() * Segment.HEADER_BYTES) / Math.max(1, avgRecord);
+        log.info("{} compaction started: merging {} segments ({} bytes, {} dead){}", dir, inputs.size(), bytes, dead,
+                byEntries ? " by walking the key directory" : "");
         // Always at least one output: its header carries the high-water version past the inputs' removal.
         newOutput();
     }
 
     /** Reads up to the bounds; returns false once the merge is complete (inputs removed). */
     boolean step(int maxRecords, long maxBytes) throws IOException {
+        if (byEntries) {
+            return stepByEntries(maxRecords, maxBytes);
+        }
         int records = 0;
         long bytes = 0;
         while (records < maxRecords && bytes < maxBytes) {
@@ -126,6 +151,58 @@ final class Merge {
             reader.copyRecordTo(pending);
         }
         writePending();
+        return true;
+    }
+
+    /**
+     * Visits up to {@code 8 × maxRecords} entries in ring order and copies the records of those pointing into
+     * an input (at most {@code maxRecords} of them, about {@code maxBytes}); false once the walk ended and
+     * the merge completed.
+     */
+    private boolean stepByEntries(int maxRecords, long maxBytes) throws IOException {
+        int visited = 0;
+        int copied = 0;
+        long bytes = 0;
+        while (visited < 8 * maxRecords && copied < maxRecords && bytes < maxBytes) {
+            if (walk == null) {
+                walk = (cursor == null ? keyDir.ordered() : keyDir.ordered().tailSet(cursor, false)).iterator();
+            }
+            if (!walk.hasNext()) {
+                writePending();
+                finish();
+                return false;
+            }
+            KeyDir.Entry e = walk.next();
+            cursor = e;
+            visited++;
+            if (e.segment == null || !inputSet.contains(e.segment)) {
+                continue;
+            }
+            Segment in = e.segment;
+            byte[] record = in.readRecord(e.offset, e.recordSize);
+            bytesRead += record.length;
+            if (!RecordCodec.checksumMatches(record, 0, record.length, crc)) {
+                throw new IOException(in.name() + " became unreadable at offset " + e.offset + " (checksum mismatch)");
+            }
+            copied++;
+            bytes += record.length;
+            if (e.isTombstone() && host.tombstoneDroppable(e.version())) {
+                drops.add(e);
+                continue;
+            }
+            long outputEnd = output.size + pending.length();
+            if (outputEnd > Segment.HEADER_BYTES && outputEnd + record.length > segmentBytes) {
+                writePending(); // drops tombstones: the directory changes, so the walk restarts after the cursor
+                walk = null;
+                output.force();
+                newOutput();
+                outputEnd = output.size;
+            }
+            moves.add(new Move(e, outputEnd));
+            pending.appendRaw(record, 0, record.length);
+        }
+        writePending();
+        walk = null; // the directory may change before the next step
         return true;
     }
 
@@ -194,5 +271,10 @@ final class Merge {
 
     List<Segment> inputs() {
         return inputs;
+    }
+
+    /** Whether this merge walks the key directory (decided by {@link #start}). */
+    boolean byEntries() {
+        return byEntries;
     }
 }

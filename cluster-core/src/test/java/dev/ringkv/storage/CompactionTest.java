@@ -125,9 +125,45 @@ class CompactionTest {
     }
 
     @Test
+    void overwritingFewKeysCompactsByWalkingTheKeyDirectoryAndMatchesTheModel() {
+        Workload w = new Workload(11, 12); // 12 keys, thousands of records: most of every input is dead
+        try (LogStore store = LogStore.open(small(dir))) {
+            for (int i = 1; i <= 4_000; i++) {
+                w.step(store);
+                if (w.random.nextInt(4) == 0) {
+                    store.flush();
+                }
+                if (w.random.nextInt(3) == 0) {
+                    store.compactStep();
+                }
+                if (i % 250 == 0) {
+                    w.model.assertMatches(store);
+                }
+            }
+            while (store.compactStep()) {
+                // finish
+            }
+            w.model.assertMatches(store);
+            assertTrue(store.mergesByWalk() >= 5, "merges that walked the key directory: " + store.mergesByWalk());
+            assertEquals(store.diskBytes(), Fixtures.segmentFiles(dir).stream().mapToLong(p -> p.toFile().length()).sum());
+        }
+        try (LogStore store = LogStore.open(small(dir))) {
+            w.model.assertMatches(store);
+        }
+    }
+
+    @Test
     void aCrashAtAnyPointOfAMergeRecoversTheSameData() throws Exception {
+        crashAtEveryPoint(new Workload(7, 400), false); // more keys than records per merge: read record by record
+    }
+
+    @Test
+    void aCrashAtAnyPointOfAMergeThatWalksTheKeyDirectoryRecoversTheSameData() throws Exception {
+        crashAtEveryPoint(new Workload(8, 6), true);
+    }
+
+    private void crashAtEveryPoint(Workload w, boolean walking) throws Exception {
         Path live = dir.resolve("live");
-        Workload w = new Workload(7, 80);
         List<Path> crashes = new ArrayList<>();
         List<Fixtures.Model> durable = new ArrayList<>();
         Map<String, Integer> pointsSeen = new HashMap<>();
@@ -158,6 +194,9 @@ class CompactionTest {
                 durable.add(w.model.copy());
             }
             assertFalse(more, "compaction settles");
+            int merges = pointsSeen.getOrDefault("merge-committed", 0);
+            assertTrue(walking ? store.mergesByWalk() > 0 : merges > store.mergesByWalk(),
+                    merges + " merges, " + store.mergesByWalk() + " of them walked the key directory");
         }
         assertTrue(pointsSeen.getOrDefault("merge-input-removed", 0) >= 4, "crash points: " + pointsSeen);
         for (int i = 0; i < crashes.size(); i++) {
