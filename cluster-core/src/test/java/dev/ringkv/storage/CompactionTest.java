@@ -83,28 +83,33 @@ class CompactionTest {
         }
     }
 
+    /** {@code writes} random writes with flushes and compaction steps in between, checked against the model. */
+    private static void interleave(Workload w, LogStore store, int writes, int checkEvery) {
+        for (int i = 1; i <= writes; i++) {
+            w.step(store);
+            if (w.random.nextInt(4) == 0) {
+                store.flush();
+            }
+            if (w.random.nextInt(3) == 0) {
+                store.compactStep();
+            }
+            if (i % checkEvery == 0) {
+                w.model.assertMatches(store);
+            }
+        }
+        while (store.compactStep()) {
+            // finish
+        }
+        w.model.assertMatches(store);
+    }
+
     @Test
     void compactionUnderInterleavedWritesMatchesAPlainMapModel() {
         Workload w = new Workload(42, 150);
         int[] merges = {0};
         try (LogStore store = LogStore.open(small(dir))) {
             store.onCrashPoint(name -> merges[0] += name.equals("merge-committed") ? 1 : 0);
-            for (int i = 1; i <= 4_000; i++) {
-                w.step(store);
-                if (w.random.nextInt(4) == 0) {
-                    store.flush();
-                }
-                if (w.random.nextInt(3) == 0) {
-                    store.compactStep();
-                }
-                if (i % 500 == 0) {
-                    w.model.assertMatches(store);
-                }
-            }
-            while (store.compactStep()) {
-                // finish
-            }
-            w.model.assertMatches(store);
+            interleave(w, store, 4_000, 500);
             assertTrue(merges[0] >= 5, "merges: " + merges[0]);
             assertEquals(v(w.seq), store.highestVersion());
             assertEquals(store.diskBytes(), Fixtures.segmentFiles(dir).stream().mapToLong(p -> p.toFile().length()).sum());
@@ -128,22 +133,7 @@ class CompactionTest {
     void overwritingFewKeysCompactsByWalkingTheKeyDirectoryAndMatchesTheModel() {
         Workload w = new Workload(11, 12); // 12 keys, thousands of records: most of every input is dead
         try (LogStore store = LogStore.open(small(dir))) {
-            for (int i = 1; i <= 4_000; i++) {
-                w.step(store);
-                if (w.random.nextInt(4) == 0) {
-                    store.flush();
-                }
-                if (w.random.nextInt(3) == 0) {
-                    store.compactStep();
-                }
-                if (i % 250 == 0) {
-                    w.model.assertMatches(store);
-                }
-            }
-            while (store.compactStep()) {
-                // finish
-            }
-            w.model.assertMatches(store);
+            interleave(w, store, 4_000, 250);
             assertTrue(store.mergesByWalk() >= 5, "merges that walked the key directory: " + store.mergesByWalk());
             assertEquals(store.diskBytes(), Fixtures.segmentFiles(dir).stream().mapToLong(p -> p.toFile().length()).sum());
         }
