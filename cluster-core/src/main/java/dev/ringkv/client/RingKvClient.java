@@ -37,14 +37,8 @@ public final class RingKvClient implements AutoCloseable {
     private final ConcurrentLinkedQueue<InFlight> inFlight = new ConcurrentLinkedQueue<>();
     /** Whether this connection is on the timeout sweeper's list (it sent a command with a deadline). */
     private volatile boolean swept;
-    /** Guards {@link #out}, {@link #spare}, {@link #flushing} and the order of {@link #inFlight}. */
     private final Object writeLock = new Object();
-    /** Commands encoded, not yet handed to a writer. */
-    private OutBuffer out = new OutBuffer(8192);
-    /** The other buffer: being written by the flusher, or free. */
-    private OutBuffer spare = new OutBuffer(8192);
-    /** Whether a thread is writing: it also writes what others queue meanwhile (flush combining). */
-    private boolean flushing;
+    private final OutBuffer out = new OutBuffer(8192);
     private final Thread reader;
     private volatile boolean closed;
     private volatile RingKvException failure;
@@ -105,12 +99,7 @@ public final class RingKvClient implements AutoCloseable {
         return pipeline(List.<byte[][]>of(args)).get(0);
     }
 
-    /**
-     * Sends several commands in one write; futures complete in order. Callers on many threads share the
-     * writes: a thread that finds another one writing queues its commands and returns at once, and the
-     * writing thread sends everything queued meanwhile in its next write (one system call for many
-     * threads' commands, and no thread waits for a lock across a system call).
-     */
+    /** Sends several commands in one write; futures complete in order. */
     public List<CompletableFuture<RespValue>> pipeline(List<byte[][]> commands) {
         return send(commands, 0);
     }
@@ -127,6 +116,9 @@ public final class RingKvClient implements AutoCloseable {
         if (!swept) {
             swept = true;
             Sweeper.add(this);
+            if (closed) {
+                Sweeper.remove(this); // fail() may have run before we joined the list
+            }
         }
         return send(List.<byte[][]>of(args), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis)).get(0);
     }
@@ -149,49 +141,20 @@ public final class RingKvClient implements AutoCloseable {
                 inFlight.add(new InFlight(fut, deadline));
                 futures.add(fut);
             }
-            if (flushing) {
-                return futures; // the writing thread sends them with its next write
+            try {
+                while (!out.isEmpty()) {
+                    out.writeTo(ch); // a blocking channel: returns once all is written
+                }
+                out.trim(64 * 1024);
+            } catch (IOException e) {
+                fail(new ConnectionException("write to " + address + " failed: " + e.getMessage(), e));
             }
-            flushing = true;
         }
-        flushQueued();
         if (closed) {
             // the reader may have failed the queue before these futures joined it
             fail(failure != null ? failure : new ConnectionException("connection to " + address + " is closed"));
         }
         return futures;
-    }
-
-    /** Writes queued commands until none are left (the calling thread holds the flushing role). */
-    private void flushQueued() {
-        while (true) {
-            OutBuffer batch;
-            synchronized (writeLock) {
-                if (out.isEmpty() || closed) {
-                    flushing = false;
-                    return;
-                }
-                batch = out;
-                out = spare;
-                spare = null;
-            }
-            try {
-                while (!batch.isEmpty()) {
-                    batch.writeTo(ch); // a blocking channel: returns once all is written
-                }
-                batch.trim(64 * 1024);
-            } catch (IOException e) {
-                synchronized (writeLock) {
-                    flushing = false;
-                    spare = batch;
-                }
-                fail(new ConnectionException("write to " + address + " failed: " + e.getMessage(), e));
-                return;
-            }
-            synchronized (writeLock) {
-                spare = batch;
-            }
-        }
     }
 
     // ---- sync -------------------------------------------------------------------------------------

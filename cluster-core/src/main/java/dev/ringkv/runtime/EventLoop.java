@@ -32,7 +32,10 @@ final class EventLoop {
     }
 
     private final String name;
-    /** Printed when the VM fails under the loop (out of memory), just before the process halts. */
+    /** Whether running out of memory halts the process (set by the {@code ringkv} command, off in tests). */
+    private static volatile boolean haltOnOutOfMemory;
+
+    /** Logged when the loop runs out of memory, just before the process halts. */
     private final String haltMessage;
     private final Selector selector;
     private final long origin = System.nanoTime();
@@ -49,7 +52,7 @@ final class EventLoop {
 
     EventLoop(String name) {
         this.name = name;
-        this.haltMessage = name + ": out of memory (or the VM failed); halting the process so the cluster sees a crash";
+        this.haltMessage = name + ": out of memory; halting the process so the cluster sees a crash";
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -75,6 +78,11 @@ final class EventLoop {
 
     boolean inLoop() {
         return Thread.currentThread() == thread;
+    }
+
+    /** Makes an event loop that runs out of memory halt the whole process (exit code 70). */
+    static void haltOnOutOfMemory(boolean on) {
+        haltOnOutOfMemory = on;
     }
 
     void start() {
@@ -116,12 +124,16 @@ final class EventLoop {
             while (running) {
                 turn();
             }
-        } catch (VirtualMachineError e) {
-            // Out of memory (or a broken VM): the node cannot be trusted to answer or to stop cleanly. A node
-            // that lingers with its ports open but no loop would hold its ranges and look alive to nothing;
-            // a dead process is seen at once (its connections reset) and its ranges move on.
+        } catch (OutOfMemoryError e) {
+            if (!haltOnOutOfMemory) {
+                LOG.error("{} event loop died", name, e);
+                return; // the finally block still runs
+            }
+            // A server process (the launcher asks for this): a node out of memory can neither answer nor stop
+            // cleanly, and lingering with its ports open and no loop it would hold its ranges. A dead process
+            // is seen at once (its connections reset) and its ranges move on.
             try {
-                LOG.error(haltMessage); // prepared: there may be no memory left to build it
+                LOG.error(haltMessage, e); // prepared: there may be no memory left to build it
             } catch (Throwable ignored) {
                 // no memory even to say so
             } finally {

@@ -77,6 +77,15 @@ public final class Servers {
                 NodeConfig.DEFAULT.maxValueBytes(), ecs);
     }
 
+    /**
+     * Whether a node of this process that runs out of memory halts the whole process (exit code 70) instead
+     * of stopping its own loop: for a process that is one node (the {@code ringkv} command), so that the
+     * cluster sees a crash rather than a node that keeps its ports open and answers nothing.
+     */
+    public static void haltOnOutOfMemory(boolean on) {
+        EventLoop.haltOnOutOfMemory(on);
+    }
+
     /** The ECS, keeping its ring in {@code dataDir}. */
     public static NioNode ecs(ServerOptions options, Path dataDir, EcsConfig config) {
         return ecs(options, dataDir, config, why -> { });

@@ -483,6 +483,11 @@ public final class LogStore implements Store {
         if (lastFlushFailed) {
             return false;
         }
+        if (!batch.isEmpty()) {
+            // a waiter of that flush wrote again: its rollback may point into an input, so no step until
+            // it is durable too (the next call flushes it)
+            return true;
+        }
         if (merge == null) {
             if (compactionSuspended || !compactionDue() || !finishLeftoverCommit()) {
                 return false;

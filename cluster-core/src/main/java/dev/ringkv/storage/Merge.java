@@ -160,10 +160,11 @@ final class Merge {
      * the merge completed.
      */
     private boolean stepByEntries(int maxRecords, long maxBytes) throws IOException {
-        int visited = 0;
+        long visited = 0;
         int copied = 0;
         long bytes = 0;
-        while (visited < 8 * maxRecords && copied < maxRecords && bytes < maxBytes) {
+        long maxVisits = 8L * maxRecords;
+        while (visited < maxVisits && copied < maxRecords && bytes < maxBytes) {
             if (walk == null) {
                 walk = (cursor == null ? keyDir.ordered() : keyDir.ordered().tailSet(cursor, false)).iterator();
             }

@@ -13,6 +13,9 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // a process of its own: a node that runs out of memory halts, so the cluster sees a crash (tests
+        // calling run() in their JVM keep the library's default: the node's loop stops and logs why)
+        dev.ringkv.runtime.Servers.haltOnOutOfMemory(true);
         System.exit(run(args));
     }
 
