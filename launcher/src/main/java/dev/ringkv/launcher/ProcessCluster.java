@@ -1,5 +1,6 @@
 package dev.ringkv.launcher;
 
+import dev.ringkv.client.RingKvClient;
 import dev.ringkv.monitor.ClusterStatus;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.wire.RespValue;
@@ -76,6 +77,11 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     private List<String> java(String... args) {
+        return ringkvCommand(jvmOptions, args);
+    }
+
+    /** The command line of a {@code ringkv} process: this JVM's java, {@code jvmOptions}, {@link #classpath()}. */
+    public static List<String> ringkvCommand(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -84,6 +90,17 @@ public final class ProcessCluster implements AutoCloseable {
         cmd.add(Main.class.getName());
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** Polls {@code a} with PING until it answers PONG; false if the timeout passed first. */
+    public static boolean awaitPing(ServerAddress a, Duration timeout) throws InterruptedException {
+        return await(() -> {
+            try (RingKvClient c = RingKvClient.connect(a, Duration.ofSeconds(1))) {
+                return "PONG".equals(c.ping());
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }, timeout);
     }
 
     public Node startEcs(String... extra) throws IOException {

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -28,19 +27,13 @@ class OutOfMemoryProcessTest {
     void aServerOutOfMemoryHaltsAndSaysSo() throws Exception {
         int port = ProcessCluster.freePort();
         Path log = dir.resolve("server.log");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx24m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "server", "--standalone", "-p", String.valueOf(port), "-a", "127.0.0.1", "-d", dir.resolve("d").toString(),
-                "--memory-values", "65536", "--log-level", "WARN"));
+        List<String> cmd = ProcessCluster.ringkvCommand(List.of("-Xmx24m", "-XX:+UseSerialGC"), "server", "--standalone",
+                "-p", String.valueOf(port), "-a", "127.0.0.1", "-d", dir.resolve("d").toString(), "--memory-values", "65536",
+                "--log-level", "WARN");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            assertTrue(ProcessCluster.await(() -> {
-                try (RingKvClient c = RingKvClient.connect(new ServerAddress("127.0.0.1", port), Duration.ofSeconds(1))) {
-                    return "PONG".equals(c.ping());
-                } catch (RuntimeException e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(30)), "the server never answered");
+            assertTrue(ProcessCluster.awaitPing(new ServerAddress("127.0.0.1", port), Duration.ofSeconds(30)),
+                    "the server never answered");
             byte[] value = new byte[32 * 1024]; // kept in memory (--memory-values 65536): 24 MiB fills in < 1,000 writes
             try (RingKvClient c = RingKvClient.connect(new ServerAddress("127.0.0.1", port), Duration.ofSeconds(10))) {
                 for (int i = 0; i < 5_000 && p.isAlive(); i++) {

@@ -6,7 +6,6 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.ringkv.launcher.ProcessCluster;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,17 +77,6 @@ final class HazelcastCluster implements AutoCloseable {
 
     Path log(int i) {
         return base.resolve("member-" + i + ".log");
-    }
-
-    /** Waits until member {@code i} logged that it started; false if it did not within the timeout. */
-    boolean awaitStarted(int i, Duration timeout) throws InterruptedException {
-        return ProcessCluster.await(() -> {
-            try {
-                return Files.exists(log(i)) && Files.readString(log(i), StandardCharsets.UTF_8).contains("is STARTED");
-            } catch (IOException e) {
-                return false;
-            }
-        }, timeout);
     }
 
     List<Process> members() {

@@ -1,6 +1,5 @@
 package dev.ringkv.launcher.bench;
 
-import dev.ringkv.launcher.Main;
 import dev.ringkv.launcher.ProcessCluster;
 import dev.ringkv.launcher.bench.SyncLoad.Kind;
 import dev.ringkv.ring.ServerAddress;
@@ -434,15 +433,13 @@ public final class SideBySide {
                 + "(min–max). RingKV: a standalone server on an empty directory to its `ready` line; Hazelcast: a "
                 + "one-member cluster to `is STARTED`; Redis: to `Ready to accept connections`. JVMs with `")
                 .append(String.join(" ", JVM)).append("`.\n\n| | median | min | max |\n|---|---:|---:|---:|\n");
-        List<Double> rk = new ArrayList<>();
-        List<Double> hz = new ArrayList<>();
-        List<Double> rd = new ArrayList<>();
+        Samples rk = new Samples();
+        Samples hz = new Samples();
+        Samples rd = new Samples();
         for (int i = 0; i < n; i++) {
             int port = ProcessCluster.freePort();
-            List<String> cmd = new ArrayList<>(javaCommand(JVM));
-            cmd.addAll(List.of("server", "--standalone", "-p", String.valueOf(port), "-a", "127.0.0.1", "-d",
-                    base.resolve("startup-" + i).toString(), "--log-level", "WARN"));
-            rk.add(timeToLine(cmd, " ready"));
+            rk.add(timeToLine(ProcessCluster.ringkvCommand(JVM, "server", "--standalone", "-p", String.valueOf(port), "-a",
+                    "127.0.0.1", "-d", base.resolve("startup-" + i).toString(), "--log-level", "WARN"), " ready"));
             try (HazelcastCluster one = new HazelcastCluster(base.resolve("startup-hz-" + i), hazelcastJvm, 1, "startup-" + i)) {
                 hz.add(timeToLine(one.memberCommand(0, 0), "is STARTED"));
             }
@@ -454,13 +451,13 @@ public final class SideBySide {
         startupRow("redis-server", rd);
         md.append('\n');
         targets.put("server start-up, process start → ready (median of " + n + ")",
-                new String[] {String.format(Locale.ROOT, "%.0f ms", percentile(rk, 50)), "< 500 ms"});
-        targets.put("… a Hazelcast member, same measure", new String[] {String.format(Locale.ROOT, "%.0f ms", percentile(hz, 50)), ""});
+                new String[] {String.format(Locale.ROOT, "%.0f ms", rk.percentile(50)), "< 500 ms"});
+        targets.put("… a Hazelcast member, same measure", new String[] {String.format(Locale.ROOT, "%.0f ms", hz.percentile(50)), ""});
     }
 
-    private void startupRow(String name, List<Double> ms) {
-        md.append(String.format(Locale.ROOT, "| %s | %.0f ms | %.0f ms | %.0f ms |%n", name, percentile(ms, 50), percentile(ms, 0),
-                percentile(ms, 100)));
+    private void startupRow(String name, Samples ms) {
+        md.append(String.format(Locale.ROOT, "| %s | %.0f ms | %.0f ms | %.0f ms |%n", name, ms.percentile(50), ms.percentile(0),
+                ms.percentile(100)));
     }
 
     /** Milliseconds from starting {@code cmd} until its output has a line containing {@code marker}; then stops it. */
@@ -551,18 +548,9 @@ public final class SideBySide {
         md.append("### ").append(title).append("\n\n");
     }
 
-    private static List<String> javaCommand(List<String> jvm) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvm);
-        cmd.addAll(List.of("-cp", ProcessCluster.classpath(), Main.class.getName()));
-        return cmd;
-    }
-
     private Process ringkvServer(int port, Path dir, List<String> jvm, String extra) throws IOException {
-        List<String> cmd = new ArrayList<>(javaCommand(jvm));
-        cmd.addAll(List.of("server", "--standalone", "-p", String.valueOf(port), "-a", "127.0.0.1", "-d", dir.toString(),
-                "--fsync", "everysec", "--log-level", "WARN"));
+        List<String> cmd = new ArrayList<>(ProcessCluster.ringkvCommand(jvm, "server", "--standalone", "-p",
+                String.valueOf(port), "-a", "127.0.0.1", "-d", dir.toString(), "--fsync", "everysec", "--log-level", "WARN"));
         if (extra != null) {
             cmd.addAll(List.of(extra.split(" ")));
         }
@@ -571,13 +559,8 @@ public final class SideBySide {
     }
 
     private static void awaitPing(int port) throws InterruptedException {
-        DetectionBench.require(ProcessCluster.await(() -> {
-            try (var c = dev.ringkv.client.RingKvClient.connect(new ServerAddress("127.0.0.1", port), Duration.ofSeconds(1))) {
-                return "PONG".equals(c.ping());
-            } catch (RuntimeException e) {
-                return false;
-            }
-        }, Duration.ofSeconds(30)), "nothing answers PING on port " + port);
+        DetectionBench.require(ProcessCluster.awaitPing(new ServerAddress("127.0.0.1", port), Duration.ofSeconds(30)),
+                "nothing answers PING on port " + port);
     }
 
     private static ServerAddress[] seeds(ProcessCluster c) {
@@ -607,14 +590,9 @@ public final class SideBySide {
     }
 
     private static double median(List<double[]> values, int field) {
-        return percentile(values.stream().map(v -> v[field]).toList(), 50);
-    }
-
-    private static double percentile(List<Double> values, double p) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+        Samples samples = new Samples();
+        values.forEach(v -> samples.add(v[field]));
+        return samples.percentile(50);
     }
 
     /** The round with the median throughput (its latencies go with it). */
