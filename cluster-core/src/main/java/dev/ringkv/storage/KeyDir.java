@@ -64,6 +64,14 @@ final class KeyDir {
             return new Version(term, seq);
         }
 
+        long term() {
+            return term;
+        }
+
+        long seq() {
+            return seq;
+        }
+
         void version(Version v) {
             term = v.term();
             seq = v.seq();

@@ -67,9 +67,12 @@ public final class LogStore implements Store {
     private boolean compactionSuspended;
     private Consumer<String> crashPoints = name -> { };
 
-    /** What {@link #apply} changed, to put back if the flush fails. */
+    /**
+     * What {@link #apply} changed, to put back if the flush fails; the old version as its two numbers, so a
+     * write allocates no Version for a rollback that almost never happens.
+     */
     private record Undo(KeyDir.Entry entry, boolean added, Segment segment, long offset, int recordSize,
-                        int valueLength, Version version, byte[] inlineValue, Version highestBefore) {
+                        int valueLength, long term, long seq, byte[] inlineValue, Version highestBefore) {
     }
 
     private LogStore(StoreOptions options, Path dir, DirectoryLock lock, Recovery.Result recovered) throws IOException {
@@ -157,9 +160,10 @@ public final class LogStore implements Store {
         if (e == null) {
             // The MD5 is paid once per new key; updates reuse the entry and its place in the ring order.
             e = keyDir.add(new Key(key.clone()), Hashing.position(key));
-            undo.add(new Undo(e, true, null, 0, 0, 0, null, null, highest));
+            undo.add(new Undo(e, true, null, 0, 0, 0, 0, 0, null, highest));
         } else {
-            undo.add(new Undo(e, false, e.segment, e.offset, e.recordSize, e.valueLength, e.version(), e.inlineValue, highest));
+            undo.add(new Undo(e, false, e.segment, e.offset, e.recordSize, e.valueLength, e.term(), e.seq(), e.inlineValue,
+                    highest));
         }
         int valueLength = value == null ? RecordCodec.TOMBSTONE : value.length;
         byte[] inline = value != null && value.length <= options.inlineValueBytes() ? value.clone() : null;
@@ -246,7 +250,8 @@ public final class LogStore implements Store {
             if (u.added()) {
                 keyDir.remove(u.entry());
             } else {
-                keyDir.place(u.entry(), u.segment(), u.offset(), u.recordSize(), u.valueLength(), u.version(), u.inlineValue());
+                keyDir.place(u.entry(), u.segment(), u.offset(), u.recordSize(), u.valueLength(),
+                        new Version(u.term(), u.seq()), u.inlineValue());
             }
             highest = u.highestBefore();
         }
