@@ -82,9 +82,7 @@ class MonitorResponsivenessBench {
     void theMonitorStaysResponsiveWith100kKeysOn5Servers() throws Exception {
         assumeTrue(Boolean.getBoolean("ringkv.bench"), "a benchmark: run with -Dringkv.bench=true");
         Stage stage = FxToolkit.registerPrimaryStage();
-        Monitor[] m = new Monitor[1];
-        Fx.run(() -> m[0] = Monitor.open(stage, MonitorOptions.parse(List.of("--data", dir.toString(), "--servers", "5"))));
-        Monitor monitor = m[0];
+        Monitor monitor = Fx.call(() -> Monitor.open(stage, MonitorOptions.parse(List.of("--data", dir.toString(), "--servers", "5"))));
         MonitorViewModel model = monitor.model();
         List<String> report = new ArrayList<>();
         try (Probe probe = new Probe()) {

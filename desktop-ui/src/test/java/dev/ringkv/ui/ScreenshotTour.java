@@ -37,9 +37,7 @@ class ScreenshotTour {
     void takeTheReadmeScreenshots() throws Exception {
         assumeTrue(Boolean.getBoolean("ringkv.screenshots"), "run with -Dringkv.screenshots=true");
         Stage stage = FxToolkit.registerPrimaryStage();
-        Monitor[] holder = new Monitor[1];
-        Fx.run(() -> holder[0] = Monitor.open(stage, MonitorOptions.parse(List.of("--data", dir.toString(), "--servers", "5"))));
-        Monitor m = holder[0];
+        Monitor m = Fx.call(() -> Monitor.open(stage, MonitorOptions.parse(List.of("--data", dir.toString(), "--servers", "5"))));
         MonitorViewModel model = m.model();
         try {
             Fx.await("5 servers UP", () -> model.statusProperty().get() != null && model.statusProperty().get().plan() == null
