@@ -1,5 +1,6 @@
 package dev.ringkv.node;
 
+import dev.ringkv.wire.AsciiNames;
 import dev.ringkv.wire.RespValue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,36 +25,39 @@ public final class Commands {
         }
     }
 
+    /** The table, the commands of the data path first (names are matched in this order, see {@link AsciiNames}). */
+    private static final List<Spec> SPECS = List.of(
+            new Spec("SET", -3),
+            new Spec("GET", 2),
+            new Spec("DEL", -2),
+            new Spec("EXISTS", -2),
+            new Spec("MGET", -2),
+            new Spec("MSET", -3),
+            new Spec("PUT", 3),
+            new Spec("DELETE", 2),
+            new Spec("PING", -1),
+            new Spec("INFO", -1),
+            new Spec("KEYRANGE", 1),
+            new Spec("KEYRANGE_READ", 1),
+            new Spec("ECHO", 2),
+            new Spec("DBSIZE", 1),
+            new Spec("QUIT", -1),
+            new Spec("SELECT", 2),
+            new Spec("HELLO", -1),
+            new Spec("CLIENT", -2),
+            new Spec("COMMAND", -1),
+            new Spec("CONFIG", -2),
+            new Spec("RINGKV", -2),
+            new Spec("READONLY", 1),
+            new Spec("READWRITE", 1));
+    private static final AsciiNames NAMES = new AsciiNames(SPECS.stream().map(Spec::name).toList());
+
     private final Map<String, Spec> table = new HashMap<>();
 
     public Commands() {
-        add("GET", 2);
-        add("SET", -3);
-        add("DEL", -2);
-        add("EXISTS", -2);
-        add("MGET", -2);
-        add("MSET", -3);
-        add("PUT", 3);
-        add("DELETE", 2);
-        add("KEYRANGE", 1);
-        add("KEYRANGE_READ", 1);
-        add("PING", -1);
-        add("ECHO", 2);
-        add("INFO", -1);
-        add("DBSIZE", 1);
-        add("QUIT", -1);
-        add("SELECT", 2);
-        add("HELLO", -1);
-        add("CLIENT", -2);
-        add("COMMAND", -1);
-        add("CONFIG", -2);
-        add("RINGKV", -2);
-        add("READONLY", 1);
-        add("READWRITE", 1);
-    }
-
-    private void add(String name, int arity) {
-        table.put(name, new Spec(name, arity));
+        for (Spec spec : SPECS) {
+            table.put(spec.name(), spec);
+        }
     }
 
     public Spec lookup(String name) {
@@ -78,8 +82,9 @@ public final class Commands {
         return name;
     }
 
+    /** The command's name, upper-cased (a constant for every command of the table: no String per command). */
     public static String name(byte[][] args) {
-        return new String(args[0], StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
+        return NAMES.of(args[0]);
     }
 
     public static String text(byte[] b) {

@@ -829,7 +829,7 @@ public final class KvNode implements NodeLogic {
             }
         }, RespValue.OK);
         for (int i = first; i + 4 < msg.length; i += 5) {
-            byte[] value = Msg.TOMBSTONE.equals(Msg.str(msg, i + 1)) ? null : msg[i + 2];
+            byte[] value = Msg.isTombstone(msg[i + 1]) ? null : msg[i + 2];
             applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4)), ack);
         }
         ackWhenDurable(ack);

@@ -2,10 +2,10 @@ package dev.ringkv.node;
 
 import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.wire.AsciiNames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The cluster's internal messages (DESIGN §5, §7, §8): commands sent over peer connections, one way.
@@ -75,6 +75,12 @@ public final class Msg {
     public static final String VALUE = "V";
     public static final String TOMBSTONE = "T";
 
+    /** Every name above, the ones on the write path first (see {@link AsciiNames}). */
+    private static final AsciiNames NAMES = new AsciiNames(List.of(REPL, REPL_ACK, HB, HB_ACK, LEASE, FWD_REPLY, FWD,
+            FWD_WRITE, FWD_ACK, REPL_NACK, JOIN, RING_REQUEST, LEAVE, LEFT, ECS_IS, RING, XFER, XFER_ABORT, XFER_DONE,
+            XFER_FAILED, XFER_PROGRESS, XFER_DATA, XFER_END, XFER_ACK, UNANSWERED, SWITCH, SWITCH_ACK, DIGEST_REQ,
+            DIGEST_REPLY, VOTE_REQ, VOTE, STALE));
+
     private Msg() {
     }
 
@@ -90,18 +96,38 @@ public final class Msg {
         };
     }
 
-    /** Builds a message: byte arrays are taken as they are, anything else as its UTF-8 text. */
+    /**
+     * Builds a message: byte arrays are taken as they are, anything else as its UTF-8 text. A message
+     * name's bytes are shared constants and whole numbers are written as digits directly: messages are
+     * only ever read, and this is the path of every replicated write.
+     */
     public static byte[][] of(Object... parts) {
         byte[][] m = new byte[parts.length][];
         for (int i = 0; i < parts.length; i++) {
             Object p = parts[i];
-            m[i] = p instanceof byte[] b ? b : String.valueOf(p).getBytes(StandardCharsets.UTF_8);
+            if (p instanceof byte[] b) {
+                m[i] = b;
+            } else if (p instanceof Long n) {
+                m[i] = AsciiNames.digits(n);
+            } else if (p instanceof Integer n) {
+                m[i] = AsciiNames.digits(n);
+            } else {
+                String text = String.valueOf(p);
+                byte[] name = NAMES.bytesOf(text);
+                m[i] = name != null ? name : text.getBytes(StandardCharsets.UTF_8);
+            }
         }
         return m;
     }
 
+    /** The message's name, upper-cased: the constant above for every known message. */
     public static String name(byte[][] m) {
-        return new String(m[0], StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
+        return NAMES.of(m[0]);
+    }
+
+    /** Whether an entry's kind field says {@link #TOMBSTONE}. */
+    public static boolean isTombstone(byte[] kind) {
+        return kind.length == 1 && kind[0] == 'T';
     }
 
     public static String str(byte[][] m, int i) {
@@ -109,7 +135,7 @@ public final class Msg {
     }
 
     public static long num(byte[][] m, int i) {
-        return Long.parseLong(str(m, i));
+        return AsciiNames.parseLong(m[i]);
     }
 
     public static ServerAddress addr(byte[][] m, int i) {

@@ -5,14 +5,11 @@ import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.storage.Version;
 import dev.ringkv.wire.RespValue;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +45,8 @@ final class Replication {
     /** Where to report silent replicas: the current ECS (null for a standalone node). */
     private final java.util.function.Supplier<ServerAddress> ecs;
     private final Map<Long, Pending> pending = new LinkedHashMap<>();
-    /** The newest write in flight per key (ISO-8859-1 text of the key bytes). */
-    private final Map<String, Pending> latestByKey = new HashMap<>();
+    /** The newest write in flight per key. */
+    private final Map<KeyBytes, Pending> latestByKey = new HashMap<>();
     private final Map<ServerAddress, Long> reportedAt = new HashMap<>();
     private long nextId;
     private boolean ticking;
@@ -59,14 +56,15 @@ final class Replication {
     private static final class Pending {
         final long id;
         final byte[] key;
-        final String keyText;
+        final KeyBytes keyBytes;
         final Position position;
         final byte[] value;
         final Version version;
         final Ack ack;
         final long startedAt;
-        final Set<ServerAddress> awaiting = new LinkedHashSet<>();
-        final Set<ServerAddress> acked = new LinkedHashSet<>();
+        /** Replicas yet to confirm, and those that did: a handful each, so lists (never holding duplicates). */
+        final List<ServerAddress> awaiting = new ArrayList<>(2);
+        final List<ServerAddress> acked = new ArrayList<>(2);
         final List<Runnable> waiters = new ArrayList<>(0);
         long ringVersion;
         byte[][] message;
@@ -74,7 +72,7 @@ final class Replication {
         Pending(long id, byte[] key, Position position, byte[] value, Version version, Ack ack, long now) {
             this.id = id;
             this.key = key;
-            this.keyText = new String(key, StandardCharsets.ISO_8859_1);
+            this.keyBytes = new KeyBytes(key);
             this.position = position;
             this.value = value;
             this.version = version;
@@ -113,11 +111,15 @@ final class Replication {
         }
         Pending w = new Pending(++nextId, key, p, value, v, ack, ctx.now());
         ack.expect();
-        w.awaiting.addAll(replicas);
+        for (ServerAddress r : replicas) {
+            if (!w.awaiting.contains(r)) {
+                w.awaiting.add(r);
+            }
+        }
         w.ringVersion = ring.version();
         w.message = message(w);
         pending.put(w.id, w);
-        latestByKey.put(w.keyText, w);
+        latestByKey.put(w.keyBytes, w);
         for (ServerAddress r : replicas) {
             ctx.send(r, w.message);
         }
@@ -134,7 +136,7 @@ final class Replication {
      * false, doing nothing, if none is in flight.
      */
     boolean whenSettled(byte[] key, Runnable then) {
-        Pending w = latestByKey.get(new String(key, StandardCharsets.ISO_8859_1));
+        Pending w = latestByKey.get(new KeyBytes(key));
         if (w == null) {
             return false;
         }
@@ -145,7 +147,9 @@ final class Replication {
     void onAck(ServerAddress from, long id) {
         Pending w = pending.get(id);
         if (w != null && w.awaiting.remove(from)) {
-            w.acked.add(from);
+            if (!w.acked.contains(from)) {
+                w.acked.add(from);
+            }
             if (w.awaiting.isEmpty()) {
                 finish(w, null);
             }
@@ -167,7 +171,7 @@ final class Replication {
             List<ServerAddress> now = ring.isEmpty() ? List.of() : replicasOf(ring, w.position, rf);
             w.awaiting.clear();
             for (ServerAddress r : now) {
-                if (!w.acked.contains(r)) {
+                if (!w.acked.contains(r) && !w.awaiting.contains(r)) {
                     w.awaiting.add(r);
                 }
             }
@@ -206,8 +210,8 @@ final class Replication {
         if (pending.remove(w.id) == null) {
             return;
         }
-        if (latestByKey.get(w.keyText) == w) {
-            latestByKey.remove(w.keyText);
+        if (latestByKey.get(w.keyBytes) == w) {
+            latestByKey.remove(w.keyBytes);
         }
         if (error == null) {
             acknowledged++;

@@ -35,6 +35,8 @@ final class ClientConnection implements Session, EventLoop.Handler {
     private final SelectionKey key;
     private static final WireLimits PEER_LIMITS = new WireLimits(1 << 30, 16 * 1024 * 1024, 64 * 1024);
     private CommandDecoder decoder;
+    /** The node at the other end, once the connection said {@code PEER host:port} (then it carries messages). */
+    private ServerAddress peer;
     private final SessionState state = new SessionState();
     private final OutBuffer out = new OutBuffer(OUT_INITIAL);
     private final ReplyQueue replies = new ReplyQueue(v -> {
@@ -147,13 +149,13 @@ final class ClientConnection implements Session, EventLoop.Handler {
     }
 
     private void dispatch(byte[][] cmd) {
-        if (state.peerId() != null) {
-            node.peerMessage(ServerAddress.parse(state.peerId()), cmd);
+        if (peer != null) {
+            node.peerMessage(peer, cmd);
             return;
         }
         if (cmd.length == 2 && new String(cmd[0], StandardCharsets.ISO_8859_1).equalsIgnoreCase("PEER")) {
             try {
-                ServerAddress.parse(new String(cmd[1], StandardCharsets.UTF_8));
+                peer = ServerAddress.parse(new String(cmd[1], StandardCharsets.UTF_8));
             } catch (IllegalArgumentException e) {
                 reply(RespValue.error("ERR PEER needs HOST:PORT: " + e.getMessage()));
                 return;
