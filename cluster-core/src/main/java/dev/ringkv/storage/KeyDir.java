@@ -47,7 +47,8 @@ final class KeyDir {
         /** The record's version. */
         private long term;
         private long seq;
-        byte[] inlineValue;
+        /** Where the value is kept in memory ({@link ValueArena}), or {@link ValueArena#NONE}. */
+        long inline = ValueArena.NONE;
 
         Entry(Key key, Position position, int bias) {
             this.key = key;
@@ -89,10 +90,21 @@ final class KeyDir {
     }
 
     private final HashMap<Key, Entry> byKey = new HashMap<>();
+    private final ValueArena values;
     private final TreeSet<Entry> byPosition = new TreeSet<>(RING_ORDER);
     private long liveKeys;
     private long liveBytes;
     private long tombstones;
+
+    /** @param inlineValueBytes values up to this size may be kept in memory ({@link #values()}) */
+    KeyDir(int inlineValueBytes) {
+        this.values = new ValueArena(inlineValueBytes);
+    }
+
+    /** The values kept in memory; entries hold handles into it. */
+    ValueArena values() {
+        return values;
+    }
 
     Entry get(Key key) {
         return byKey.get(key);
@@ -106,15 +118,19 @@ final class KeyDir {
         return e;
     }
 
-    /** Points the entry at a new record of its key. */
-    void place(Entry e, Segment segment, long offset, int recordSize, int valueLength, Version version, byte[] inlineValue) {
+    /**
+     * Points the entry at a new record of its key, with its value kept in memory under {@code inline} (or
+     * {@link ValueArena#NONE}). The slot of the value it held is not freed here: the caller frees it once
+     * no rollback can bring it back.
+     */
+    void place(Entry e, Segment segment, long offset, int recordSize, int valueLength, Version version, long inline) {
         unaccount(e);
         e.segment = segment;
         e.offset = offset;
         e.recordSize = recordSize;
         e.valueLength = valueLength;
         e.version(version);
-        e.inlineValue = inlineValue;
+        e.inline = inline;
         account(e);
     }
 
@@ -126,8 +142,11 @@ final class KeyDir {
         segment.liveBytes += e.recordSize;
     }
 
+    /** Forgets the entry, and frees its value's slot. */
     void remove(Entry e) {
         unaccount(e);
+        values.free(e.inline);
+        e.inline = ValueArena.NONE;
         e.segment = null;
         byKey.remove(e.key);
         byPosition.remove(e);

@@ -72,7 +72,7 @@ public final class LogStore implements Store {
      * write allocates no Version for a rollback that almost never happens.
      */
     private record Undo(KeyDir.Entry entry, boolean added, Segment segment, long offset, int recordSize,
-                        int valueLength, long term, long seq, byte[] inlineValue, Version highestBefore) {
+                        int valueLength, long term, long seq, long inline, Version highestBefore) {
     }
 
     private LogStore(StoreOptions options, Path dir, DirectoryLock lock, Recovery.Result recovered) throws IOException {
@@ -160,13 +160,14 @@ public final class LogStore implements Store {
         if (e == null) {
             // The MD5 is paid once per new key; updates reuse the entry and its place in the ring order.
             e = keyDir.add(new Key(key.clone()), Hashing.position(key));
-            undo.add(new Undo(e, true, null, 0, 0, 0, 0, 0, null, highest));
+            undo.add(new Undo(e, true, null, 0, 0, 0, 0, 0, ValueArena.NONE, highest));
         } else {
-            undo.add(new Undo(e, false, e.segment, e.offset, e.recordSize, e.valueLength, e.term(), e.seq(), e.inlineValue,
+            undo.add(new Undo(e, false, e.segment, e.offset, e.recordSize, e.valueLength, e.term(), e.seq(), e.inline,
                     highest));
         }
         int valueLength = value == null ? RecordCodec.TOMBSTONE : value.length;
-        byte[] inline = value != null && value.length <= options.inlineValueBytes() ? value.clone() : null;
+        long inline = value != null && value.length <= options.inlineValueBytes() ? keyDir.values().store(value)
+                : ValueArena.NONE;
         keyDir.place(e, active, offset, recordSize, valueLength, version, inline);
         highest = Version.max(highest, version);
         return true;
@@ -226,7 +227,18 @@ public final class LogStore implements Store {
                 compactionSuspended = false;
             }
             batch.clear();
+            // durable: the values these writes replaced can no longer come back
+            ValueArena values = keyDir.values();
+            for (Undo u : undo) {
+                values.free(u.inline());
+            }
             undo.clear();
+            if (values.wasteful()) {
+                long before = values.reservedBytes();
+                values.repack(keyDir.ordered());
+                log.info("{} repacked the values kept in memory: {} bytes reserved, now {}", dir, before,
+                        values.reservedBytes());
+            }
             return null;
         } catch (IOException e) {
             rollBack(start);
@@ -248,10 +260,11 @@ public final class LogStore implements Store {
         for (int i = undo.size() - 1; i >= 0; i--) {
             Undo u = undo.get(i);
             if (u.added()) {
-                keyDir.remove(u.entry());
+                keyDir.remove(u.entry()); // frees the slot of its value
             } else {
+                keyDir.values().free(u.entry().inline);
                 keyDir.place(u.entry(), u.segment(), u.offset(), u.recordSize(), u.valueLength(),
-                        new Version(u.term(), u.seq()), u.inlineValue());
+                        new Version(u.term(), u.seq()), u.inline());
             }
             highest = u.highestBefore();
         }
@@ -418,6 +431,11 @@ public final class LogStore implements Store {
         return true;
     }
 
+    /** Bytes reserved for the values kept in memory (tests). */
+    long inlineReservedBytes() {
+        return keyDir.values().reservedBytes();
+    }
+
     private StoredEntry toStored(KeyDir.Entry e) {
         return new StoredEntry(e.key.bytes, valueOf(e), e.version(), e.position());
     }
@@ -426,8 +444,8 @@ public final class LogStore implements Store {
         if (e.isTombstone()) {
             return null;
         }
-        if (e.inlineValue != null) {
-            return e.inlineValue;
+        if (e.inline != ValueArena.NONE) {
+            return keyDir.values().read(e.inline, e.valueLength);
         }
         int valueAt = RecordCodec.HEADER_BYTES + e.key.bytes.length;
         if (e.segment == active && e.offset >= active.size) {

@@ -43,13 +43,14 @@ final class Recovery {
     private final boolean readOnly;
     private final List<String> problems = new ArrayList<>();
     private final TreeMap<Long, Segment> segments = new TreeMap<>();
-    private final KeyDir keyDir = new KeyDir();
+    private final KeyDir keyDir;
     private Version highest = Version.NONE;
 
     private Recovery(Path dir, StoreOptions.ChannelOpener opener, int inlineValueBytes, boolean readOnly) {
         this.dir = dir;
         this.opener = opener;
         this.inlineValueBytes = inlineValueBytes;
+        this.keyDir = new KeyDir(inlineValueBytes);
         this.readOnly = readOnly;
     }
 
@@ -160,8 +161,11 @@ final class Recovery {
                 continue;
             }
             int valueLength = reader.valueLength();
-            byte[] inline = valueLength >= 0 && valueLength <= inlineValueBytes ? reader.value() : null;
+            long replaced = e.inline;
+            long inline = valueLength >= 0 && valueLength <= inlineValueBytes ? keyDir.values().store(reader.value())
+                    : ValueArena.NONE;
             keyDir.place(e, s, reader.offset(), reader.size(), valueLength, version, inline);
+            keyDir.values().free(replaced); // no rollback during recovery
         }
         if (reader.problem() == null) {
             return;

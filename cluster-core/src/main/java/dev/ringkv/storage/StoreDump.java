@@ -46,7 +46,7 @@ public final class StoreDump {
                 out.append(e.position().hex()).append("  ").append(e.version().toString()).append("  ");
                 escape(e.key.bytes, e.key.bytes.length, out);
                 out.append("  ");
-                appendValue(e, out);
+                appendValue(r.keyDir(), e, out);
                 out.append('\n');
             }
         } finally {
@@ -54,12 +54,12 @@ public final class StoreDump {
         }
     }
 
-    private static void appendValue(KeyDir.Entry e, Appendable out) throws IOException {
+    private static void appendValue(KeyDir keyDir, KeyDir.Entry e, Appendable out) throws IOException {
         if (e.isTombstone()) {
             out.append("(deleted)");
             return;
         }
-        byte[] value = e.inlineValue;
+        byte[] value = e.inline == ValueArena.NONE ? null : keyDir.values().read(e.inline, e.valueLength);
         if (value == null) {
             try {
                 byte[] record = e.segment.readRecord(e.offset, e.recordSize);
