@@ -37,11 +37,20 @@ public final class RingKvClient implements AutoCloseable {
     private final ConcurrentLinkedQueue<InFlight> inFlight = new ConcurrentLinkedQueue<>();
     /** Whether this connection is on the timeout sweeper's list (it sent a command with a deadline). */
     private volatile boolean swept;
+    /** Guards {@link #out}, the order of {@link #inFlight} and {@link #writing}; held only to append, never to write. */
     private final Object writeLock = new Object();
-    private final OutBuffer out = new OutBuffer(8192);
+    /** Commands appended and not yet handed to the socket. */
+    private OutBuffer out = new OutBuffer(8192);
+    /** The writer's buffer (swapped with {@link #out}). */
+    private OutBuffer writingOut = new OutBuffer(8192);
+    /** A thread is writing: it also writes whatever others append meanwhile, in order. */
+    private boolean writing;
     private final Thread reader;
     private volatile boolean closed;
     private volatile RingKvException failure;
+
+    /** Bytes that may wait behind a write in progress before senders wait too. */
+    static final int MAX_UNWRITTEN_BYTES = 1 << 20;
 
     private RingKvClient(ServerAddress address, SocketChannel ch, Duration timeout) {
         this.address = address;
@@ -123,17 +132,28 @@ public final class RingKvClient implements AutoCloseable {
         return send(List.<byte[][]>of(args), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis)).get(0);
     }
 
+    /**
+     * Appends the commands under the lock; the first thread to find no write in progress becomes the writer
+     * and, outside the lock, writes everything appended until nothing is left. So threads never wait for
+     * each other's system calls, and commands that arrive during a write go out together in the next one.
+     * Appenders wait only when {@link #MAX_UNWRITTEN_BYTES} are queued behind a write (backpressure).
+     */
     private List<CompletableFuture<RespValue>> send(List<byte[][]> commands, long deadline) {
         List<CompletableFuture<RespValue>> futures = new ArrayList<>(commands.size());
+        boolean writer;
         synchronized (writeLock) {
+            try {
+                while (writing && out.size() >= MAX_UNWRITTEN_BYTES && !closed) {
+                    writeLock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return failedFutures(commands.size(), new ConnectionException("interrupted while waiting to send to " + address));
+            }
             RingKvException f = failure;
             if (closed || f != null) {
-                ConnectionException e = f != null ? new ConnectionException(f.getMessage(), f)
-                        : new ConnectionException("connection to " + address + " is closed");
-                for (int i = 0; i < commands.size(); i++) {
-                    futures.add(CompletableFuture.failedFuture(e));
-                }
-                return futures;
+                return failedFutures(commands.size(), f != null ? new ConnectionException(f.getMessage(), f)
+                        : new ConnectionException("connection to " + address + " is closed"));
             }
             for (byte[][] c : commands) {
                 out.command(c);
@@ -141,18 +161,65 @@ public final class RingKvClient implements AutoCloseable {
                 inFlight.add(new InFlight(fut, deadline));
                 futures.add(fut);
             }
-            try {
-                while (!out.isEmpty()) {
-                    out.writeTo(ch); // a blocking channel: returns once all is written
-                }
-                out.trim(64 * 1024);
-            } catch (IOException e) {
-                fail(new ConnectionException("write to " + address + " failed: " + e.getMessage(), e));
-            }
+            writer = !writing;
+            writing = true;
+        }
+        if (writer) {
+            writeAll();
         }
         if (closed) {
             // the reader may have failed the queue before these futures joined it
             fail(failure != null ? failure : new ConnectionException("connection to " + address + " is closed"));
+        }
+        return futures;
+    }
+
+    /**
+     * The writer's loop: takes what was appended (swapping buffers under the lock) and writes it outside the
+     * lock, until nothing is left. Whatever way it ends, the connection is left with no writer; if it ends
+     * by a failure, part of a command may have been written, so the connection is closed.
+     */
+    private void writeAll() {
+        boolean clean = false;
+        try {
+            while (true) {
+                OutBuffer batch;
+                synchronized (writeLock) {
+                    if (out.isEmpty() || closed) {
+                        writing = false;
+                        writeLock.notifyAll();
+                        clean = true;
+                        return;
+                    }
+                    batch = out;
+                    out = writingOut;
+                    writingOut = batch;
+                    writeLock.notifyAll(); // room again for appenders held back
+                }
+                while (!batch.isEmpty()) {
+                    batch.writeTo(ch); // a blocking channel: returns once all is written
+                }
+                batch.trim(64 * 1024);
+            }
+        } catch (IOException e) {
+            fail(new ConnectionException("write to " + address + " failed: " + e.getMessage(), e));
+        } finally {
+            if (!clean) {
+                synchronized (writeLock) {
+                    writing = false;
+                    writeLock.notifyAll();
+                }
+                if (!closed) {
+                    fail(new ConnectionException("write to " + address + " failed"));
+                }
+            }
+        }
+    }
+
+    private static List<CompletableFuture<RespValue>> failedFutures(int n, ConnectionException e) {
+        List<CompletableFuture<RespValue>> futures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            futures.add(CompletableFuture.failedFuture(e));
         }
         return futures;
     }
@@ -314,6 +381,9 @@ public final class RingKvClient implements AutoCloseable {
         }
         if (swept) {
             Sweeper.remove(this);
+        }
+        synchronized (writeLock) {
+            writeLock.notifyAll(); // senders held back by a full buffer see the failure
         }
     }
 
