@@ -167,6 +167,11 @@ public final class ClusterMember implements NodeLogic, Election.Host {
     }
 
     @Override
+    public void onTurnEnd() {
+        kv.onTurnEnd();
+    }
+
+    @Override
     public void onPeerUnreachable(ServerAddress peer) {
         kv.onPeerUnreachable(peer);
         if (ecs != null) {

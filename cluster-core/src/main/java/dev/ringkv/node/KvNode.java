@@ -58,6 +58,9 @@ public final class KvNode implements NodeLogic {
     private final Commands commands = new Commands();
     private final Forwarder forwarder;
     private final Replication replication;
+    /** Copies made durable this turn, by coordinator: acknowledged together at the turn's end ({@link #onTurnEnd}). */
+    private final Map<ServerAddress, List<byte[]>> replAcksDue = new java.util.LinkedHashMap<>();
+    private static final byte[] REPL_ACK_NAME = Msg.REPL_ACK.getBytes(StandardCharsets.US_ASCII);
     /** Ranges the ECS told us to stop coordinating (SWITCH): the new ring that gives them away is coming. */
     private final List<Range> switched = new ArrayList<>();
     private final Map<String, TransferOut> outgoing = new TreeMap<>();
@@ -486,7 +489,11 @@ public final class KvNode implements NodeLogic {
                 }
             }
             case Msg.REPL -> receiveReplica(from, msg);
-            case Msg.REPL_ACK -> replication.onAck(from, Msg.num(msg, 1));
+            case Msg.REPL_ACK -> {
+                for (int i = 1; i < msg.length; i++) {
+                    replication.onAck(from, Msg.num(msg, i));
+                }
+            }
             case Msg.REPL_NACK -> requestRingSoon();
             case Msg.SWITCH -> switchOff(from, msg);
             case Msg.DIGEST_REQ -> digest(from, msg);
@@ -807,25 +814,29 @@ public final class KvNode implements NodeLogic {
         if (behind(Msg.num(msg, 4))) {
             return; // no acknowledgement until we have the ring it was sent under: the sender resends
         }
-        applyCopies(from, msg, 5, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3]));
+        applyCopies(from, msg, 5, sendOnce(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3])));
     }
 
     private void receiveForwardedWrite(ServerAddress from, byte[][] msg) {
         if (msg.length > 7 && behind(Msg.num(msg, 7))) {
             return;
         }
-        applyCopies(from, msg, 2, Msg.of(Msg.FWD_ACK, msg[1]));
+        applyCopies(from, msg, 2, sendOnce(from, Msg.of(Msg.FWD_ACK, msg[1])));
+    }
+
+    private Runnable sendOnce(ServerAddress to, byte[][] message) {
+        return () -> ctx.send(to, message);
     }
 
     /**
      * Applies the entries ({@code key kind value term seq}, five fields each) from {@code msg[first]} on,
-     * and sends {@code acknowledgement} back once they are all durable (and passed on, if their range is
-     * moving away); after a failure nothing is sent and the sender sends them again.
+     * and runs {@code acknowledge} once they are all durable (and passed on, if their range is moving
+     * away); after a failure nothing is acknowledged and the sender sends them again.
      */
-    private void applyCopies(ServerAddress from, byte[][] msg, int first, byte[][] acknowledgement) {
+    private void applyCopies(ServerAddress from, byte[][] msg, int first, Runnable acknowledge) {
         Ack ack = new Ack(v -> {
             if (v == RespValue.OK) {
-                ctx.send(from, acknowledgement);
+                acknowledge.run();
             }
         }, RespValue.OK);
         for (int i = first; i + 4 < msg.length; i += 5) {
@@ -923,7 +934,26 @@ public final class KvNode implements NodeLogic {
             ctx.send(from, Msg.of(Msg.REPL_NACK, msg[1], ring.version()));
             return;
         }
-        applyCopies(from, msg, 3, Msg.of(Msg.REPL_ACK, msg[1]));
+        byte[] id = msg[1];
+        applyCopies(from, msg, 3, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
+    }
+
+    /** Sends the turn's acknowledgements of copies, one {@code REPL_ACK id...} per coordinator. */
+    @Override
+    public void onTurnEnd() {
+        if (replAcksDue.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<ServerAddress, List<byte[]>> e : replAcksDue.entrySet()) {
+            List<byte[]> ids = e.getValue();
+            byte[][] m = new byte[ids.size() + 1][];
+            m[0] = REPL_ACK_NAME;
+            for (int i = 0; i < ids.size(); i++) {
+                m[i + 1] = ids.get(i);
+            }
+            ctx.send(e.getKey(), m);
+        }
+        replAcksDue.clear();
     }
 
     /**

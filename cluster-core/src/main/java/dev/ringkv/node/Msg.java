@@ -25,7 +25,7 @@ import java.util.List;
  * server → ECS   STALE term ecs (the message carried an older term than the ECS this server follows)
  * server → server  VOTE_REQ kind term candidate ringVersion · VOTE kind term granted voter voterTerm (see Election)
  * coordinator → replica  REPL id ringVersion key kind value term seq
- * replica → coordinator  REPL_ACK id · REPL_NACK id ringVersion (the replica has a newer ring)
+ * replica → coordinator  REPL_ACK id... (every copy that turn made durable) · REPL_NACK id ringVersion (the replica has a newer ring)
  * any → joiner   ECS_IS addr
  * source → target  XFER_DATA plan xfer chunk ringVersion (key kind value term seq)... · XFER_END plan xfer chunk total
  *                  FWD_WRITE id key kind value term seq ringVersion

@@ -27,6 +27,13 @@ public interface NodeLogic {
     default void onPeerUnreachable(ServerAddress peer) {
     }
 
+    /**
+     * Called at the end of every turn, after the store's flush (so the listeners of durable writes have
+     * run) and before the turn's replies and messages go out: what is sent here leaves with them.
+     */
+    default void onTurnEnd() {
+    }
+
     /** Called once, on the node thread, when the node stops; the store is still open. */
     default void onStop() {
     }

@@ -86,6 +86,7 @@ final class ClientConnection implements Session, EventLoop.Handler {
             if (!in.hasRemaining()) {
                 grow();
             }
+            int room = in.remaining();
             int r;
             try {
                 r = ch.read(in);
@@ -101,6 +102,11 @@ final class ClientConnection implements Session, EventLoop.Handler {
             }
             total += r;
             processInput();
+            if (r < room) {
+                // the socket had less than the buffer could take: it is drained, and asking again would
+                // almost always be a wasted system call (the selector reports whatever arrives next)
+                break;
+            }
         }
         if (inputClosed) {
             processInput();

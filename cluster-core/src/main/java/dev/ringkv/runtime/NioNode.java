@@ -263,6 +263,11 @@ public final class NioNode implements NodeContext, AutoCloseable {
         if (store.hasPendingWrites()) {
             store.flush();
         }
+        try {
+            logic.onTurnEnd();
+        } catch (RuntimeException e) {
+            LOG.error("{} failed at the end of a turn", self, e);
+        }
         if (!dirty.isEmpty()) {
             // flushOut may mark connections dirty again (it never adds to this list while iterating)
             ClientConnection[] batch = dirty.toArray(new ClientConnection[0]);

@@ -272,6 +272,9 @@ public final class SimNode {
                 sim.trace(() -> "flush " + address);
                 store.flush(); // the group commit: durable-write replies complete here
             }
+            if (logic != null) {
+                logic.onTurnEnd();
+            }
             for (SimClient c : dirty) {
                 c.shipReplies();
             }
