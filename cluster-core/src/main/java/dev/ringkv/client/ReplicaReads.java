@@ -2,6 +2,7 @@ package dev.ringkv.client;
 
 import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.wire.AsciiNames;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -24,9 +25,12 @@ final class ReplicaReads {
 
     /** GET, EXISTS and MGET: the commands a {@code READONLY} connection may send to any holder of the keys. */
     static boolean isRead(byte[] name) {
-        String n = new String(name, StandardCharsets.US_ASCII);
-        return n.equalsIgnoreCase("GET") || n.equalsIgnoreCase("EXISTS") || n.equalsIgnoreCase("MGET");
+        String n = NAMES.of(name);
+        return n.equals("GET") || n.equals("EXISTS") || n.equals("MGET");
     }
+
+    /** The key commands' names: no String made per call for them. */
+    private static final AsciiNames NAMES = new AsciiNames(List.of("GET", "SET", "EXISTS", "MGET", "DEL", "MSET", "PUT", "DELETE"));
 
     /**
      * The copies per key an {@code INFO ring} text reports ({@code ring_replicas:<n>}); 1 when the field is

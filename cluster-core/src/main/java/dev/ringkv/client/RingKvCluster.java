@@ -405,8 +405,8 @@ public final class RingKvCluster implements AutoCloseable {
         if (args.length < 2) {
             throw new IllegalArgumentException("a key command needs a name and a key");
         }
-        String name = new String(args[0], StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
         if (args.length > 2) {
+            String name = new String(args[0], StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
             switch (name) {
                 case "MGET" -> {
                     return mgetAsync(List.of(args).subList(1, args.length)).thenApply(RingKvCluster::bulks);
@@ -649,6 +649,14 @@ public final class RingKvCluster implements AutoCloseable {
         Ring r = ring;
         int rf = replicas;
         boolean spread = op.read && options.replicaReads() && (attempt == 0 || unreachable != null);
+        if (idx.length == 1) { // the usual case: one key, one target, no grouping
+            byte[] key = op.keys.get(idx[0]);
+            ServerAddress target = spread ? replicaReads.pick(r, rf, key, unreachable) : r.coordinatorOf(key);
+            if (spread && !target.equals(r.coordinatorOf(key))) {
+                replicaReads.sentOffCoordinator(1);
+            }
+            return attempt(op, target, idx, attempt, r.version());
+        }
         Map<ServerAddress, List<Integer>> groups = new LinkedHashMap<>();
         Set<ServerAddress> offCoordinator = spread ? new LinkedHashSet<>() : Set.of();
         for (int i : idx) {
