@@ -938,13 +938,9 @@ public final class KvNode implements NodeLogic {
         applyCopies(from, msg, 3, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
     }
 
-    /**
-     * Sends the turn's copies (one {@code REPL} per replica, see {@link Replication#sendQueued}) and its
-     * acknowledgements of copies, one {@code REPL_ACK id...} per coordinator.
-     */
+    /** Sends the turn's acknowledgements of copies, one {@code REPL_ACK id...} per coordinator. */
     @Override
     public void onTurnEnd() {
-        replication.sendQueued();
         if (replAcksDue.isEmpty()) {
             return;
         }

@@ -4,9 +4,7 @@ import dev.ringkv.ring.Position;
 import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.storage.Version;
-import dev.ringkv.wire.AsciiNames;
 import dev.ringkv.wire.RespValue;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,12 +40,6 @@ final class Replication {
     static final long RESEND_MILLIS = 200;
     static final long REPORT_MILLIS = 500;
     static final long TIMEOUT_MILLIS = 5_000;
-    /** At most this many copies in one {@code REPL} (a turn with more sends several). */
-    static final int MAX_BATCH = 256;
-    private static final byte[] REPL_NAME = Msg.REPL.getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] VALUE = Msg.VALUE.getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TOMBSTONE = Msg.TOMBSTONE.getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EMPTY = new byte[0];
 
     private final NodeContext ctx;
     /** Where to report silent replicas: the current ECS (null for a standalone node). */
@@ -56,10 +48,6 @@ final class Replication {
     /** The newest write in flight per key. */
     private final Map<KeyBytes, Pending> latestByKey = new HashMap<>();
     private final Map<ServerAddress, Long> reportedAt = new HashMap<>();
-    /** This turn's copies, per replica, sent together by {@link #sendQueued} at the end of the turn. */
-    private final Map<ServerAddress, Outgoing> outgoing = new LinkedHashMap<>();
-    /** Batches sent (more than one copy under one id) whose acknowledgement may still come. */
-    private final Map<Long, Sent> batches = new HashMap<>();
     private long nextId;
     private boolean ticking;
     private long acknowledged;
@@ -79,9 +67,7 @@ final class Replication {
         final List<ServerAddress> acked = new ArrayList<>(2);
         final List<Runnable> waiters = new ArrayList<>(0);
         long ringVersion;
-        /** The write's own message (for a copy sent alone or again), built for {@link #messageRing}. */
         byte[][] message;
-        long messageRing;
 
         Pending(long id, byte[] key, Position position, byte[] value, Version version, Ack ack, long now) {
             this.id = id;
@@ -93,20 +79,6 @@ final class Replication {
             this.ack = ack;
             this.startedAt = now;
         }
-    }
-
-    /** Copies queued for one replica this turn, all under one ring version. */
-    private static final class Outgoing {
-        final long ringVersion;
-        final List<Pending> writes = new ArrayList<>();
-
-        Outgoing(long ringVersion) {
-            this.ringVersion = ringVersion;
-        }
-    }
-
-    /** A batch sent to {@code to}: its acknowledgement counts for each of its writes still in flight. */
-    private record Sent(ServerAddress to, List<Pending> writes) {
     }
 
     Replication(NodeContext ctx, java.util.function.Supplier<ServerAddress> ecs) {
@@ -145,85 +117,18 @@ final class Replication {
             }
         }
         w.ringVersion = ring.version();
+        w.message = message(w);
         pending.put(w.id, w);
         latestByKey.put(w.keyBytes, w);
         for (ServerAddress r : replicas) {
-            queue(r, w);
+            ctx.send(r, w.message);
         }
         tick();
     }
 
-    /** Adds the write to this turn's batch for {@code r} (a batch carries copies of one ring version). */
-    private void queue(ServerAddress r, Pending w) {
-        Outgoing b = outgoing.get(r);
-        if (b != null && b.ringVersion != w.ringVersion) {
-            send(r, outgoing.remove(r));
-            b = null;
-        }
-        if (b == null) {
-            b = new Outgoing(w.ringVersion);
-            outgoing.put(r, b);
-        }
-        b.writes.add(w);
-        if (b.writes.size() >= MAX_BATCH) {
-            send(r, outgoing.remove(r));
-        }
-    }
-
-    /**
-     * Sends the turn's copies: one {@code REPL} per replica, carrying every write queued for it (the
-     * runtime calls this at the end of the turn, before the turn's messages leave).
-     */
-    void sendQueued() {
-        if (outgoing.isEmpty()) {
-            return;
-        }
-        for (Map.Entry<ServerAddress, Outgoing> e : outgoing.entrySet()) {
-            send(e.getKey(), e.getValue());
-        }
-        outgoing.clear();
-    }
-
-    private void send(ServerAddress r, Outgoing b) {
-        if (b.writes.size() == 1) {
-            ctx.send(r, message(b.writes.get(0))); // acknowledged by the write's own id
-            return;
-        }
-        long id = ++nextId;
-        byte[][] m = new byte[3 + 5 * b.writes.size()][];
-        m[0] = REPL_NAME;
-        m[1] = AsciiNames.digits(id);
-        m[2] = AsciiNames.digits(b.ringVersion);
-        int i = 3;
-        for (Pending w : b.writes) {
-            i = entry(w, m, i);
-        }
-        batches.put(id, new Sent(r, b.writes));
-        ctx.send(r, m);
-    }
-
-    /** A write's own message, for a copy sent alone or again: {@code REPL id ringVersion key kind value term seq}. */
     private static byte[][] message(Pending w) {
-        if (w.message == null || w.messageRing != w.ringVersion) {
-            byte[][] m = new byte[8][];
-            m[0] = REPL_NAME;
-            m[1] = AsciiNames.digits(w.id);
-            m[2] = AsciiNames.digits(w.ringVersion);
-            entry(w, m, 3);
-            w.message = m;
-            w.messageRing = w.ringVersion;
-        }
-        return w.message;
-    }
-
-    /** Writes the write's five fields ({@code key kind value term seq}) at {@code m[i]}; returns the next index. */
-    private static int entry(Pending w, byte[][] m, int i) {
-        m[i] = w.key;
-        m[i + 1] = w.value == null ? TOMBSTONE : VALUE;
-        m[i + 2] = w.value == null ? EMPTY : w.value;
-        m[i + 3] = AsciiNames.digits(w.version.term());
-        m[i + 4] = AsciiNames.digits(w.version.seq());
-        return i + 5;
+        return Msg.of(Msg.REPL, w.id, w.ringVersion, w.key, w.value == null ? Msg.TOMBSTONE : Msg.VALUE,
+                w.value == null ? new byte[0] : w.value, w.version.term(), w.version.seq());
     }
 
     /**
@@ -239,26 +144,9 @@ final class Replication {
         return true;
     }
 
-    /** A replica acknowledged a copy, or (by its batch's id) every copy of a batch. */
     void onAck(ServerAddress from, long id) {
         Pending w = pending.get(id);
-        if (w != null) {
-            acked(from, w);
-            return;
-        }
-        Sent b = batches.get(id);
-        if (b != null && b.to.equals(from)) {
-            batches.remove(id);
-            for (Pending x : b.writes) {
-                if (pending.get(x.id) == x) {
-                    acked(from, x);
-                }
-            }
-        }
-    }
-
-    private void acked(ServerAddress from, Pending w) {
-        if (w.awaiting.remove(from)) {
+        if (w != null && w.awaiting.remove(from)) {
             if (!w.acked.contains(from)) {
                 w.acked.add(from);
             }
@@ -273,7 +161,6 @@ final class Replication {
      * count; new ones are sent the copy), the others fail.
      */
     void onRing(Ring ring, int rf) {
-        outgoing.clear(); // copies queued this turn under the old ring: each write is sent again below
         for (Pending w : new ArrayList<>(pending.values())) {
             if (!ring.contains(ctx.self()) || !ring.coordinatorOf(w.position).equals(ctx.self())) {
                 // the client hears "unknown", but the copy still goes to the key's new holders, so they do
@@ -289,11 +176,12 @@ final class Replication {
                 }
             }
             w.ringVersion = ring.version();
+            w.message = message(w);
             if (w.awaiting.isEmpty()) {
                 finish(w, null);
             } else {
                 for (ServerAddress r : w.awaiting) {
-                    ctx.send(r, message(w)); // acknowledgements under the old ring do not count for new replicas
+                    ctx.send(r, w.message); // acknowledgements under the old ring do not count for new replicas
                 }
             }
         }
@@ -313,7 +201,6 @@ final class Replication {
 
     /** Fails every write in flight (the node lost its lease or is leaving the ring). */
     void failAll(String why) {
-        outgoing.clear();
         for (Pending w : new ArrayList<>(pending.values())) {
             finish(w, RespValue.error("TRYAGAIN " + why));
         }
@@ -322,9 +209,6 @@ final class Replication {
     private void finish(Pending w, RespValue error) {
         if (pending.remove(w.id) == null) {
             return;
-        }
-        if (pending.isEmpty()) {
-            batches.clear(); // nothing in flight: no batch's acknowledgement can matter any more
         }
         if (latestByKey.get(w.keyBytes) == w) {
             latestByKey.remove(w.keyBytes);
@@ -363,7 +247,7 @@ final class Replication {
                     continue;
                 }
                 for (ServerAddress r : w.awaiting) {
-                    ctx.send(r, message(w));
+                    ctx.send(r, w.message);
                     if (age >= REPORT_MILLIS && reportTo != null) {
                         Long last = reportedAt.get(r);
                         if (last == null || now - last >= 1_000) {
