@@ -3,6 +3,7 @@ package dev.ringkv.node;
 import dev.ringkv.ring.Position;
 import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.storage.Key;
 import dev.ringkv.storage.Version;
 import dev.ringkv.wire.RespValue;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ final class Replication {
     private final java.util.function.Supplier<ServerAddress> ecs;
     private final Map<Long, Pending> pending = new LinkedHashMap<>();
     /** The newest write in flight per key. */
-    private final Map<KeyBytes, Pending> latestByKey = new HashMap<>();
+    private final Map<Key, Pending> latestByKey = new HashMap<>();
     private final Map<ServerAddress, Long> reportedAt = new HashMap<>();
     private long nextId;
     private boolean ticking;
@@ -56,7 +57,7 @@ final class Replication {
     private static final class Pending {
         final long id;
         final byte[] key;
-        final KeyBytes keyBytes;
+        final Key keyBytes;
         final Position position;
         final byte[] value;
         final Version version;
@@ -72,7 +73,7 @@ final class Replication {
         Pending(long id, byte[] key, Position position, byte[] value, Version version, Ack ack, long now) {
             this.id = id;
             this.key = key;
-            this.keyBytes = new KeyBytes(key);
+            this.keyBytes = new Key(key);
             this.position = position;
             this.value = value;
             this.version = version;
@@ -136,7 +137,7 @@ final class Replication {
      * false, doing nothing, if none is in flight.
      */
     boolean whenSettled(byte[] key, Runnable then) {
-        Pending w = latestByKey.get(new KeyBytes(key));
+        Pending w = latestByKey.get(new Key(key));
         if (w == null) {
             return false;
         }

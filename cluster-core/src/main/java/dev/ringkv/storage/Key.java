@@ -2,13 +2,16 @@ package dev.ringkv.storage;
 
 import java.util.Arrays;
 
-/** A key's bytes as a hash-map key: content equality, hash computed once. */
-final class Key {
+/**
+ * A key's bytes as a hash-map key: content equality, hash computed once. The array is not copied: whoever
+ * makes a Key must not change the bytes afterwards.
+ */
+public final class Key {
 
     final byte[] bytes;
     private final int hash;
 
-    Key(byte[] bytes) {
+    public Key(byte[] bytes) {
         this.bytes = bytes;
         this.hash = Arrays.hashCode(bytes);
     }

@@ -85,27 +85,23 @@ final class ValueArena {
 
     /** Bytes of slabs allocated. */
     long reservedBytes() {
-        long sum = 0;
-        for (SizeClass sc : classes) {
-            sum += (long) sc.slabCount * sc.slabBytes;
-        }
-        return sum;
+        return sum(sc -> (long) sc.slabCount * sc.slabBytes);
     }
 
     /** Bytes of slots in use. */
     long usedBytes() {
-        long sum = 0;
-        for (SizeClass sc : classes) {
-            sum += (long) (sc.fresh - sc.freeCount) * sc.slotBytes;
-        }
-        return sum;
+        return sum(sc -> (long) (sc.fresh - sc.freeCount) * sc.slotBytes);
     }
 
     /** Bytes of slots freed and not reused yet (what {@link #repack} gives back, give or take a slab per class). */
     long freeBytes() {
+        return sum(sc -> (long) sc.freeCount * sc.slotBytes);
+    }
+
+    private long sum(java.util.function.ToLongFunction<SizeClass> bytes) {
         long sum = 0;
         for (SizeClass sc : classes) {
-            sum += (long) sc.freeCount * sc.slotBytes;
+            sum += bytes.applyAsLong(sc);
         }
         return sum;
     }
