@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,8 +60,7 @@ public final class KvNode implements NodeLogic {
     private final Forwarder forwarder;
     private final Replication replication;
     /** Copies made durable this turn, by coordinator: acknowledged together at the turn's end ({@link #onTurnEnd}). */
-    private final Map<ServerAddress, List<byte[]>> replAcksDue = new java.util.LinkedHashMap<>();
-    private static final byte[] REPL_ACK_NAME = Msg.REPL_ACK.getBytes(StandardCharsets.US_ASCII);
+    private final Map<ServerAddress, List<byte[]>> replAcksDue = new LinkedHashMap<>();
     /** Ranges the ECS told us to stop coordinating (SWITCH): the new ring that gives them away is coming. */
     private final List<Range> switched = new ArrayList<>();
     private final Map<String, TransferOut> outgoing = new TreeMap<>();
@@ -814,17 +814,18 @@ public final class KvNode implements NodeLogic {
         if (behind(Msg.num(msg, 4))) {
             return; // no acknowledgement until we have the ring it was sent under: the sender resends
         }
-        applyCopies(from, msg, 5, sendOnce(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3])));
+        applyCopies(from, msg, 5, sending(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3])));
     }
 
     private void receiveForwardedWrite(ServerAddress from, byte[][] msg) {
         if (msg.length > 7 && behind(Msg.num(msg, 7))) {
             return;
         }
-        applyCopies(from, msg, 2, sendOnce(from, Msg.of(Msg.FWD_ACK, msg[1])));
+        applyCopies(from, msg, 2, sending(from, Msg.of(Msg.FWD_ACK, msg[1])));
     }
 
-    private Runnable sendOnce(ServerAddress to, byte[][] message) {
+    /** An acknowledgement for {@link #applyCopies} that sends {@code message} to {@code to}. */
+    private Runnable sending(ServerAddress to, byte[][] message) {
         return () -> ctx.send(to, message);
     }
 
@@ -947,7 +948,7 @@ public final class KvNode implements NodeLogic {
         for (Map.Entry<ServerAddress, List<byte[]>> e : replAcksDue.entrySet()) {
             List<byte[]> ids = e.getValue();
             byte[][] m = new byte[ids.size() + 1][];
-            m[0] = REPL_ACK_NAME;
+            m[0] = Msg.nameBytes(Msg.REPL_ACK);
             for (int i = 0; i < ids.size(); i++) {
                 m[i + 1] = ids.get(i);
             }

@@ -120,6 +120,15 @@ public final class Msg {
         return m;
     }
 
+    /** The shared bytes of a message name above (never modify them), for messages built by hand. */
+    static byte[] nameBytes(String name) {
+        byte[] b = NAMES.bytesOf(name);
+        if (b == null) {
+            throw new IllegalArgumentException("not a message name: " + name);
+        }
+        return b;
+    }
+
     /** The message's name, upper-cased: the constant above for every known message. */
     public static String name(byte[][] m) {
         return NAMES.of(m[0]);

@@ -105,8 +105,13 @@ class RingKvClientWritesTest {
                 });
                 sender.start();
                 other.start();
-                Thread.sleep(500);
-                assertTrue(sender.isAlive() && other.isAlive(), "both are held back, not buffering without bound");
+                // held back: one thread blocked in the socket write, the other waiting for room behind it
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!(held(sender) && held(other)) && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertTrue(held(sender) && held(other), "both are held back, not buffering without bound: "
+                        + sender.getState() + ", " + other.getState());
                 c.close();
                 sender.join(10_000);
                 other.join(10_000);
@@ -115,6 +120,16 @@ class RingKvClientWritesTest {
                 assertInstanceOf(ConnectionException.class, e.getCause());
             }
         }
+    }
+
+    /** Waiting for room (WAITING), or blocked in the write of a full socket (RUNNABLE in native code, no progress). */
+    private static boolean held(Thread t) {
+        if (t.getState() == Thread.State.WAITING) {
+            return true;
+        }
+        StackTraceElement[] stack = t.getStackTrace();
+        return t.getState() == Thread.State.RUNNABLE && stack.length > 0 && stack[0].isNativeMethod()
+                && java.util.Arrays.stream(stack).anyMatch(f -> f.getMethodName().equals("writeAll"));
     }
 
     @Test
