@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * directory about each. When the inputs hold many more records than the directory has keys (an
  * overwrite-heavy load: most records are dead), by walking the key directory in ring order instead and
  * reading just the records its entries point at in the inputs: one lookup-free visit per key instead of a
- * hash lookup per dead record. Either way every entry pointing into an input is moved before the commit.
+ * hash lookup per dead record; a record whose value is kept in memory (or a tombstone) is not even read,
+ * but encoded again from the directory. Either way every entry pointing into an input is moved before the
+ * commit.
  *
  * <p>Owner thread only. A step that throws leaves a consistent store: the step's pointer moves are applied
  * only after its bytes were written, and the caller abandons the merge (outputs stay as ordinary segments).
@@ -179,20 +181,14 @@ final class Merge {
             if (e.segment == null || !inputSet.contains(e.segment)) {
                 continue;
             }
-            Segment in = e.segment;
-            byte[] record = in.readRecord(e.offset, e.recordSize);
-            bytesRead += record.length;
-            if (!RecordCodec.checksumMatches(record, 0, record.length, crc)) {
-                throw new IOException(in.name() + " became unreadable at offset " + e.offset + " (checksum mismatch)");
-            }
             copied++;
-            bytes += record.length;
+            bytes += e.recordSize;
             if (e.isTombstone() && host.tombstoneDroppable(e.version())) {
                 drops.add(e);
                 continue;
             }
             long outputEnd = output.size + pending.length();
-            if (outputEnd > Segment.HEADER_BYTES && outputEnd + record.length > segmentBytes) {
+            if (outputEnd > Segment.HEADER_BYTES && outputEnd + e.recordSize > segmentBytes) {
                 writePending(); // drops tombstones: the directory changes, so the walk restarts after the cursor
                 walk = null;
                 output.force();
@@ -200,11 +196,30 @@ final class Merge {
                 outputEnd = output.size;
             }
             moves.add(new Move(e, outputEnd));
-            pending.appendRaw(record, 0, record.length);
+            copyRecord(e);
         }
         writePending();
         walk = null; // the directory may change before the next step
         return true;
+    }
+
+    /**
+     * Appends the entry's record to the pending output. A tombstone, or a value kept in memory, is encoded
+     * again from the directory (the same bytes: a record is a function of key, value and version), which
+     * spares a read of the disk per record; other values are read from their input and checked.
+     */
+    private void copyRecord(KeyDir.Entry e) throws IOException {
+        if (e.isTombstone() || e.inline != ValueArena.NONE) {
+            byte[] value = e.isTombstone() ? null : keyDir.values().read(e.inline, e.valueLength);
+            pending.appendRecord(e.key.bytes, value, e.version());
+            return;
+        }
+        byte[] record = e.segment.readRecord(e.offset, e.recordSize);
+        bytesRead += record.length;
+        if (!RecordCodec.checksumMatches(record, 0, record.length, crc)) {
+            throw new IOException(e.segment.name() + " became unreadable at offset " + e.offset + " (checksum mismatch)");
+        }
+        pending.appendRaw(record, 0, record.length);
     }
 
     private void newOutput() throws IOException {

@@ -143,6 +143,55 @@ class CompactionTest {
     }
 
     @Test
+    void aMergeThatWalksTheKeyDirectoryEncodesInMemoryValuesAgainAndReadsTheOthersFromDisk() throws Exception {
+        String small = "kept-in-memory-0123456789"; // under the 64-byte inline limit
+        String large = "on-disk-only-".repeat(10);  // over it: read from its segment
+        try (LogStore store = LogStore.open(small(dir))) {
+            store.apply(b("small"), b(small), v(1));
+            store.apply(b("large"), b(large), v(2));
+            store.flush();
+            // Damage the small value's bytes on disk. A merge that re-encodes it from memory writes the
+            // right record anyway (a read of the disk would have stopped the merge on the checksum).
+            Path first = Fixtures.segmentFiles(dir).get(0);
+            byte[] bytes = Files.readAllBytes(first);
+            int at = indexOf(bytes, b(small));
+            assertTrue(at > 0, "the small value is in " + first.getFileName());
+            try (FileChannel ch = FileChannel.open(first, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~bytes[at]}), at);
+            }
+            long seq = 2;
+            for (int i = 0; i < 200; i++) { // two keys overwritten many times: most of every input is dead
+                store.apply(b("hot-" + (i % 2)), b("value-" + i), v(++seq));
+            }
+            store.flush();
+            while (store.compactStep()) {
+                // finish
+            }
+            assertTrue(store.mergesByWalk() > 0, "merges that walked the key directory: " + store.mergesByWalk());
+            assertFalse(Files.exists(first), "the damaged input was merged away");
+            assertEquals(small, str(store.get(b("small")).value()));
+            assertEquals(large, str(store.get(b("large")).value()));
+        }
+        try (LogStore store = LogStore.open(small(dir))) {
+            assertEquals(small, str(store.get(b("small")).value()), "the merge output holds a sound record");
+            assertEquals(large, str(store.get(b("large")).value()));
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
     void aCrashAtAnyPointOfAMergeRecoversTheSameData() throws Exception {
         crashAtEveryPoint(new Workload(7, 400), false); // more keys than records per merge: read record by record
     }
