@@ -103,10 +103,16 @@ public final class ProcessCluster implements AutoCloseable {
         }, timeout);
     }
 
+    /**
+     * The processes' log level: WARN, unless the system property {@code ringkv.processLogLevel} says otherwise
+     * (say INFO, to follow a benchmark's transfers in the logs under its base directory).
+     */
+    static final String LOG_LEVEL = System.getProperty("ringkv.processLogLevel", "WARN");
+
     public Node startEcs(String... extra) throws IOException {
         int port = freePort();
         List<String> args = new ArrayList<>(List.of("ecs", "-a", host, "-p", String.valueOf(port),
-                "-d", base.resolve("ecs").toString(), "--log-level", "WARN"));
+                "-d", base.resolve("ecs").toString(), "--log-level", LOG_LEVEL));
         args.addAll(List.of(extra));
         ecs = new Node(java(args.toArray(new String[0])), base.resolve("ecs.log"), new ServerAddress(host, port));
         launch(ecs);
@@ -122,7 +128,7 @@ public final class ProcessCluster implements AutoCloseable {
         int port = freePort();
         String name = "server-" + (servers.size() + 1);
         List<String> args = new ArrayList<>(List.of("server", "-a", host, "-p", String.valueOf(port),
-                "-b", bootstrap, "-d", base.resolve(name).toString(), "--log-level", "WARN"));
+                "-b", bootstrap, "-d", base.resolve(name).toString(), "--log-level", LOG_LEVEL));
         args.addAll(List.of(extra));
         Node n = new Node(java(args.toArray(new String[0])), base.resolve(name + ".log"), new ServerAddress(host, port));
         servers.add(n);
