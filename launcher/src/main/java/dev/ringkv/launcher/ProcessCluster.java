@@ -77,7 +77,12 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     private List<String> java(String... args) {
-        return ringkvCommand(jvmOptions, args);
+        List<String> options = new ArrayList<>(jvmOptions);
+        String extra = System.getProperty("ringkv.processJvm", "").trim();
+        if (!extra.isEmpty()) {
+            options.addAll(List.of(extra.split("\\s+"))); // after the bench's own: a later flag wins
+        }
+        return ringkvCommand(options, args);
     }
 
     /** The command line of a {@code ringkv} process: this JVM's java, {@code jvmOptions}, {@link #classpath()}. */
@@ -102,6 +107,12 @@ public final class ProcessCluster implements AutoCloseable {
             }
         }, timeout);
     }
+
+    /*
+     * Two system properties let a benchmark's processes be looked at without changing the benchmark:
+     * ringkv.processJvm adds JVM flags to every process it starts (say -XX:TieredStopAtLevel=1), and
+     * ringkv.processLogLevel sets their log level.
+     */
 
     /**
      * The processes' log level: WARN, unless the system property {@code ringkv.processLogLevel} says otherwise
