@@ -151,7 +151,9 @@ public final class ReplicationBench {
     /** SETs per second from 8 threads for {@code seconds}. */
     private static double throughput(int seconds, ServerAddress... seeds) throws InterruptedException {
         Writers w = new Writers(8, "tp-" + System.nanoTime() + "-", 100, 10_000_000, seeds).start();
-        Thread.sleep(500); // connections made, code warm
+        // connections made, and the code compiled: after half a second the servers were still compiling
+        // (C2 at ~40% of the two cores), which halved the figure
+        Thread.sleep(3_000);
         int before = w.acked.size();
         long t0 = System.nanoTime();
         Thread.sleep(seconds * 1000L);
