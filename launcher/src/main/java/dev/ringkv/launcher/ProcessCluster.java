@@ -78,10 +78,7 @@ public final class ProcessCluster implements AutoCloseable {
 
     private List<String> java(String... args) {
         List<String> options = new ArrayList<>(jvmOptions);
-        String extra = System.getProperty("ringkv.processJvm", "").trim();
-        if (!extra.isEmpty()) {
-            options.addAll(List.of(extra.split("\\s+"))); // after the bench's own: a later flag wins
-        }
+        options.addAll(EXTRA_JVM); // after the bench's own: a later flag wins
         return ringkvCommand(options, args);
     }
 
@@ -108,11 +105,12 @@ public final class ProcessCluster implements AutoCloseable {
         }, timeout);
     }
 
-    /*
-     * Two system properties let a benchmark's processes be looked at without changing the benchmark:
-     * ringkv.processJvm adds JVM flags to every process it starts (say -XX:TieredStopAtLevel=1), and
-     * ringkv.processLogLevel sets their log level.
+    /**
+     * JVM flags added to every process, from the system property {@code ringkv.processJvm} (say
+     * {@code -XX:TieredStopAtLevel=1}): a benchmark's processes looked at without changing the benchmark.
      */
+    private static final List<String> EXTRA_JVM = System.getProperty("ringkv.processJvm", "").isBlank() ? List.of()
+            : List.of(System.getProperty("ringkv.processJvm").trim().split("\\s+"));
 
     /**
      * The processes' log level: WARN, unless the system property {@code ringkv.processLogLevel} says otherwise
