@@ -103,6 +103,9 @@ public final class KvNode implements NodeLogic {
     private Runnable onLeft;
     private long term;
     private long seq;
+    /** {@link #positionOf}'s last key (by identity) and its position. */
+    private byte[] lastPositioned;
+    private Position lastPosition;
     private long fwdSeq;
     private long startedAt;
     private long leaseUntil;
@@ -854,7 +857,7 @@ public final class KvNode implements NodeLogic {
      */
     private void applyCopy(byte[] key, byte[] value, Version v, Ack ack) {
         if (store.apply(key, value, v) && !outgoing.isEmpty()) {
-            TransferOut t = transferCovering(Hashing.position(key));
+            TransferOut t = transferCovering(positionOf(key));
             if (t != null) {
                 forwardWrite(t, key, value, v, ack);
             }
@@ -886,6 +889,18 @@ public final class KvNode implements NodeLogic {
     }
 
     /** True if the ECS told us to stop coordinating this position and the ring that says so has not come yet. */
+    /**
+     * The key's ring position. A command asks for it while it is routed and again while it is applied, with
+     * the same array: the last one is kept, so the MD5 is paid once (key arrays are never modified).
+     */
+    private Position positionOf(byte[] key) {
+        if (key != lastPositioned) {
+            lastPosition = Hashing.position(key);
+            lastPositioned = key;
+        }
+        return lastPosition;
+    }
+
     private boolean switchedCovers(Position p) {
         for (Range r : switched) {
             if (r.contains(p)) {
@@ -1099,7 +1114,7 @@ public final class KvNode implements NodeLogic {
         ServerAddress owner = null;
         boolean mixed = false;
         for (byte[] k : keys) {
-            ServerAddress c = ring.coordinatorOf(k);
+            ServerAddress c = ring.coordinatorOf(positionOf(k));
             if (owner == null) {
                 owner = c;
             } else if (!owner.equals(c)) {
@@ -1109,7 +1124,7 @@ public final class KvNode implements NodeLogic {
         if (!mixed && owner.equals(ctx.self())) {
             if (!switched.isEmpty()) {
                 for (byte[] k : keys) {
-                    if (switchedCovers(Hashing.position(k))) {
+                    if (switchedCovers(positionOf(k))) {
                         // the new holder has everything and may already serve it: the switch is in flight
                         s.reply(RespValue.error("TRYAGAIN the range of this key is switching to a new holder"));
                         return;
@@ -1150,7 +1165,7 @@ public final class KvNode implements NodeLogic {
         }
         int rf = replicationFactor();
         for (byte[] k : keys) {
-            if (!ring.isResponsible(ctx.self(), Hashing.position(k), rf)) {
+            if (!ring.isResponsible(ctx.self(), positionOf(k), rf)) {
                 return false;
             }
         }
@@ -1351,7 +1366,7 @@ public final class KvNode implements NodeLogic {
             Version v = nextVersion();
             store.apply(key, values.get(i), v);
             if (rf > 1 || !outgoing.isEmpty()) {
-                Position p = Hashing.position(key);
+                Position p = positionOf(key);
                 if (!outgoing.isEmpty()) {
                     TransferOut t = transferCovering(p);
                     if (t != null) {

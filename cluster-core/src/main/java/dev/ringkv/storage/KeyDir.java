@@ -3,7 +3,6 @@ package dev.ringkv.storage;
 import dev.ringkv.ring.Position;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.NavigableSet;
 import java.util.TreeSet;
 
@@ -27,7 +26,7 @@ final class KeyDir {
         if (a.bias != 0 || b.bias != 0) {
             return Integer.compare(a.bias, b.bias);
         }
-        return Arrays.compareUnsigned(a.key.bytes, b.key.bytes);
+        return Arrays.compareUnsigned(a.key, b.key);
     };
 
     /**
@@ -35,7 +34,9 @@ final class KeyDir {
      * the version are held as plain fields, not objects: two objects fewer per key (64 bytes of heap).
      */
     static final class Entry {
-        final Key key;
+        /** The key's bytes (never modified), and their {@link KeyTable#hash}. */
+        final byte[] key;
+        final int keyHash;
         /** The key's ring position. */
         final long hi;
         final long lo;
@@ -50,8 +51,9 @@ final class KeyDir {
         /** Where the value is kept in memory ({@link ValueArena}), or {@link ValueArena#NONE}. */
         long inline = ValueArena.NONE;
 
-        Entry(Key key, Position position, int bias) {
+        Entry(byte[] key, Position position, int bias) {
             this.key = key;
+            this.keyHash = key == null ? 0 : KeyTable.hash(key);
             this.hi = position.hi();
             this.lo = position.lo();
             this.bias = bias;
@@ -89,7 +91,7 @@ final class KeyDir {
         }
     }
 
-    private final HashMap<Key, Entry> byKey = new HashMap<>();
+    private final KeyTable byKey = new KeyTable();
     private final ValueArena values;
     private final TreeSet<Entry> byPosition = new TreeSet<>(RING_ORDER);
     private long liveKeys;
@@ -106,14 +108,18 @@ final class KeyDir {
         return values;
     }
 
-    Entry get(Key key) {
-        return byKey.get(key);
+    /** The key's entry, or null. */
+    Entry get(byte[] key) {
+        return byKey.get(key, KeyTable.hash(key));
     }
 
-    /** Adds a key with no record yet; {@link #place} it next. */
-    Entry add(Key key, Position position) {
+    /**
+     * Adds a key with no entry yet; {@link #place} it next. The entry keeps {@code key}: the caller must not
+     * change it afterwards.
+     */
+    Entry add(byte[] key, Position position) {
         Entry e = new Entry(key, position, 0);
-        byKey.put(key, e);
+        byKey.add(e);
         byPosition.add(e);
         return e;
     }
@@ -148,7 +154,7 @@ final class KeyDir {
         values.free(e.inline);
         e.inline = ValueArena.NONE;
         e.segment = null;
-        byKey.remove(e.key);
+        byKey.remove(e);
         byPosition.remove(e);
     }
 
@@ -177,7 +183,7 @@ final class KeyDir {
             tombstones--;
         } else {
             liveKeys--;
-            liveBytes -= e.key.bytes.length + (long) e.valueLength;
+            liveBytes -= e.key.length + (long) e.valueLength;
         }
     }
 
@@ -187,7 +193,7 @@ final class KeyDir {
             tombstones++;
         } else {
             liveKeys++;
-            liveBytes += e.key.bytes.length + (long) e.valueLength;
+            liveBytes += e.key.length + (long) e.valueLength;
         }
     }
 
@@ -198,6 +204,6 @@ final class KeyDir {
 
     /** A probe equal to the entry of exactly this key at this position. */
     static Entry probe(Position position, byte[] key) {
-        return new Entry(new Key(key), position, 0);
+        return new Entry(key, position, 0);
     }
 }

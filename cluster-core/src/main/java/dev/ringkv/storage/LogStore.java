@@ -136,7 +136,7 @@ public final class LogStore implements Store {
     @Override
     public StoredEntry get(byte[] key) {
         ensureOpen();
-        KeyDir.Entry e = keyDir.get(new Key(key));
+        KeyDir.Entry e = keyDir.get(key);
         return e == null ? null : toStored(e);
     }
 
@@ -151,7 +151,7 @@ public final class LogStore implements Store {
         if (value != null && value.length > options.maxValueBytes()) {
             throw new StorageException("value is " + value.length + " bytes, the limit is " + options.maxValueBytes());
         }
-        KeyDir.Entry e = keyDir.get(new Key(key));
+        KeyDir.Entry e = keyDir.get(key);
         if (e != null && !e.isOlderThan(version)) {
             return false;
         }
@@ -159,7 +159,7 @@ public final class LogStore implements Store {
         int recordSize = batch.appendRecord(key, value, version);
         if (e == null) {
             // The MD5 is paid once per new key; updates reuse the entry and its place in the ring order.
-            e = keyDir.add(new Key(key.clone()), Hashing.position(key));
+            e = keyDir.add(key.clone(), Hashing.position(key));
             undo.add(new Undo(e, true, null, 0, 0, 0, 0, 0, ValueArena.NONE, highest));
         } else {
             undo.add(new Undo(e, false, e.segment, e.offset, e.recordSize, e.valueLength, e.term(), e.seq(), e.inline,
@@ -437,7 +437,7 @@ public final class LogStore implements Store {
     }
 
     private StoredEntry toStored(KeyDir.Entry e) {
-        return new StoredEntry(e.key.bytes, valueOf(e), e.version(), e.position());
+        return new StoredEntry(e.key, valueOf(e), e.version(), e.position());
     }
 
     private byte[] valueOf(KeyDir.Entry e) {
@@ -447,7 +447,7 @@ public final class LogStore implements Store {
         if (e.inline != ValueArena.NONE) {
             return keyDir.values().read(e.inline, e.valueLength);
         }
-        int valueAt = RecordCodec.HEADER_BYTES + e.key.bytes.length;
+        int valueAt = RecordCodec.HEADER_BYTES + e.key.length;
         if (e.segment == active && e.offset >= active.size) {
             return batch.copy((int) (e.offset - active.size) + valueAt, e.valueLength);
         }
@@ -458,7 +458,7 @@ public final class LogStore implements Store {
             throw new StorageException("disk read failed: " + StoreFiles.describe(x), x);
         }
         if (!RecordCodec.checksumMatches(record, 0, record.length, readCrc)
-                || !Arrays.equals(record, RecordCodec.HEADER_BYTES, valueAt, e.key.bytes, 0, e.key.bytes.length)) {
+                || !Arrays.equals(record, RecordCodec.HEADER_BYTES, valueAt, e.key, 0, e.key.length)) {
             log.warn("{} {}: the record at offset {} no longer matches its checksum", dir, e.segment.name(), e.offset);
             throw new StorageException("the stored value is damaged (" + e.segment.name() + ", offset " + e.offset
                     + ": checksum mismatch)");

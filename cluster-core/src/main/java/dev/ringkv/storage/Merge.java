@@ -134,7 +134,7 @@ final class Merge {
             records++;
             bytes += reader.size();
             bytesRead += reader.size();
-            KeyDir.Entry e = keyDir.get(new Key(reader.key()));
+            KeyDir.Entry e = keyDir.get(reader.key());
             if (e == null || e.segment != in || e.offset != reader.offset()) {
                 continue; // overwritten (or dropped) since: this copy is dead
             }
@@ -211,7 +211,7 @@ final class Merge {
     private void copyRecord(KeyDir.Entry e) throws IOException {
         if (e.isTombstone() || e.inline != ValueArena.NONE) {
             byte[] value = e.isTombstone() ? null : keyDir.values().read(e.inline, e.valueLength);
-            pending.appendRecord(e.key.bytes, value, e.version());
+            pending.appendRecord(e.key, value, e.version());
             return;
         }
         byte[] record = e.segment.readRecord(e.offset, e.recordSize);

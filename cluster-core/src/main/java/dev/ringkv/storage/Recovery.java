@@ -153,10 +153,10 @@ final class Recovery {
         while (reader.next()) {
             Version version = reader.version();
             highest = Version.max(highest, version);
-            Key key = new Key(reader.key());
+            byte[] key = reader.key();
             KeyDir.Entry e = keyDir.get(key);
             if (e == null) {
-                e = keyDir.add(key, Hashing.position(key.bytes));
+                e = keyDir.add(key, Hashing.position(key));
             } else if (!e.isOlderThan(version)) {
                 continue;
             }

@@ -44,7 +44,7 @@ public final class StoreDump {
             }
             for (KeyDir.Entry e : r.keyDir().ordered()) {
                 out.append(e.position().hex()).append("  ").append(e.version().toString()).append("  ");
-                escape(e.key.bytes, e.key.bytes.length, out);
+                escape(e.key, e.key.length, out);
                 out.append("  ");
                 appendValue(r.keyDir(), e, out);
                 out.append('\n');
@@ -63,7 +63,7 @@ public final class StoreDump {
         if (value == null) {
             try {
                 byte[] record = e.segment.readRecord(e.offset, e.recordSize);
-                int from = RecordCodec.HEADER_BYTES + e.key.bytes.length;
+                int from = RecordCodec.HEADER_BYTES + e.key.length;
                 value = Arrays.copyOfRange(record, from, Math.min(record.length, from + VALUE_PREVIEW_BYTES));
             } catch (IOException x) {
                 out.append("(unreadable: ").append(StoreFiles.describe(x)).append(')');

@@ -97,7 +97,7 @@ class ValueArenaTest {
         Map<KeyDir.Entry, byte[]> values = new HashMap<>();
         for (int i = 0; i < 40_000; i++) {
             byte[] key = b("k" + i);
-            KeyDir.Entry e = keyDir.add(new Key(key), Hashing.position(key));
+            KeyDir.Entry e = keyDir.add(key, Hashing.position(key));
             byte[] value = random(r, 1 + r.nextInt(300));
             e.valueLength = value.length;
             e.inline = arena.store(value);
