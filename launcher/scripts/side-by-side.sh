@@ -3,10 +3,10 @@
 # RingKV 3 servers × 3 copies vs Hazelcast 3 members × 2 sync backups vs Redis SET + WAIT 2 0,
 # memory, start-up, scaling with 1/3/5 servers, rebalance on join, healing after SIGKILL, ECS failover.
 # Regenerates the side-by-side section of docs/performance.md (between its markers) and writes
-# launcher/target/side-by-side.md. About 25 minutes on 2 cores.
+# launcher/target/side-by-side.md. About 12 minutes on 2 cores.
 #
 # Usage (from anywhere in the repository):
-#   bash launcher/scripts/side-by-side.sh [--threads 50] [--seconds 10] [--rounds 3]
+#   bash launcher/scripts/side-by-side.sh [--threads 50] [--seconds 10] [--rounds 5]
 #   bash launcher/scripts/side-by-side.sh --only replicated,startup     # some sections, docs untouched
 #
 # Hazelcast comes from Maven Central through the launcher's `hazelcast` Maven profile, as a test-scoped

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Layout: a directory of append-only segment files ({@link Segment}) of CRC-checked records
  * ({@link RecordCodec}), plus a {@code LOCK} file that keeps a second process out. All of the key
- * directory lives in memory ({@link KeyDir}): a hash map for lookups and the same entries in ring order,
+ * directory lives in memory ({@link KeyDir}): a hash table for lookups and the same entries in ring order,
  * so a range scan is one ordered walk. Values up to {@link StoreOptions#inlineValueBytes()} are kept in
  * memory too; larger ones cost one positional read, checked against the record's CRC.
  *

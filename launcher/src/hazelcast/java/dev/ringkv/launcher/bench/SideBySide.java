@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  * {@code launcher/scripts/side-by-side.sh} (it builds, puts Hazelcast on the classpath and passes the
  * arguments on):
  *
- * <pre>side-by-side.sh [--threads 50] [--seconds 10] [--rounds 3] [--only single,replicated,...] [--no-doc]</pre>
+ * <pre>side-by-side.sh [--threads 50] [--seconds 10] [--rounds 5] [--only single,replicated,...] [--no-doc]</pre>
  *
  * Sections: {@code single} (one node vs redis-server, redis-benchmark), {@code replicated} (RingKV
  * 3 servers × 3 copies vs Hazelcast 3 members × 2 synchronous backups vs Redis SET + WAIT 2 0, then memory
@@ -76,7 +76,7 @@ public final class SideBySide {
     public static void main(String[] args) throws Exception {
         int threads = 50;
         int seconds = 10;
-        int rounds = 3;
+        int rounds = 5;
         String clients = "shared";
         String hazelcastJvm = null;
         boolean doc = true;
@@ -388,7 +388,7 @@ public final class SideBySide {
                 + "on the same keys (" + threads + " threads, one shared routing client, " + seconds + " s of SET and of GET "
                 + "after 5 s of warm-up) and the RSS after it. The small node keeps only keys in memory (`" + SMALL_SERVER
                 + "`: values are read from the log, in practice the page cache), a 36 MiB heap and the C1 compiler only; "
-                + "the heap it needs grows with the number of keys (about 220 bytes per key with 10-byte keys), so size "
+                + "the heap it needs grows with the number of keys (about 150 bytes per key with 10-byte keys), so size "
                 + "`-Xmx` for yours: a server that runs out of heap halts (exit code 70), and the cluster sees a crash.\n\n"
                 + "| node | JVM flags | as loaded | idle 5 s | after the load | SET/s | GET/s |\n|---|---|---:|---:|---:|---:|---:|\n");
         double small = 0;
