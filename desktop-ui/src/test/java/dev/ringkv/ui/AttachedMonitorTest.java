@@ -54,7 +54,7 @@ class AttachedMonitorTest {
         MonitorViewModel model = monitor.model();
         Fx.await("2 servers UP", () -> model.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count() == 2, 60);
         assertEquals(cluster.nodes().get(0).toString(), Fx.call(() -> model.ecsProperty().get()));
-        assertEquals(2, robot.lookup(".node-marker").queryAll().size());
+        assertEquals(2, Fx.call(() -> robot.lookup(".node-marker").queryAll().size()));
         assertFalse(Fx.call(() -> Fx.shown(robot.lookup("#add-server").query())), "no sandbox controls on a cluster we did not start");
         assertFalse(Fx.call(() -> Fx.shown(robot.lookup("#crash-ecs").query())));
         assertTrue(Fx.call(() -> Fx.shown(robot.lookup("#put-button").query())));

@@ -61,8 +61,26 @@ class SandboxMonitorTest {
 
     // ------------------------------------------------------------------------------------- helpers
 
+    /** Runs {@code c} on the FX thread (at once if already there) and returns its result. */
     private static <T> T fx(Callable<T> c) throws Exception {
-        return Fx.call(c);
+        return javafx.application.Platform.isFxApplicationThread() ? c.call() : Fx.call(c);
+    }
+
+    /**
+     * The one node matching {@code query}, looked up on the FX thread: TestFX walks the scene graph's child
+     * lists, and a walk from the test thread while the monitor redraws can fail (an index out of bounds).
+     */
+    private static <T extends Node> T find(FxRobot robot, String query) {
+        return onFx(() -> robot.lookup(query).query());
+    }
+
+    /** {@link #fx} for lambdas that may not throw: a failure comes back unchecked. */
+    private static <T> T onFx(Callable<T> c) {
+        try {
+            return fx(c);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void await(String what, BooleanSupplier condition) throws Exception {
@@ -100,7 +118,7 @@ class SandboxMonitorTest {
     }
 
     private Node node(FxRobot robot, String kind, ServerAddress a) {
-        return robot.lookup("#" + RingView.cssId(kind, a)).query();
+        return find(robot, "#" + RingView.cssId(kind, a));
     }
 
     private double arcLength(FxRobot robot, ServerAddress a) throws Exception {
@@ -133,9 +151,9 @@ class SandboxMonitorTest {
             }
         }
         int wanted = index;
-        return robot.lookup("#members .table-row-cell").queryAll().stream()
+        return onFx(() -> robot.lookup("#members .table-row-cell").queryAll().stream()
                 .filter(r -> r instanceof javafx.scene.control.TableRow<?> tr && tr.getIndex() == wanted && Fx.shown(r))
-                .findFirst().orElse(null);
+                .findFirst().orElse(null));
     }
 
     private static boolean has(Node n, String pseudoClass) {
@@ -249,7 +267,7 @@ class SandboxMonitorTest {
     @Test
     void crashingTheEcsMovesTheBadgeAndBumpsTheTerm(FxRobot robot) throws Exception {
         Ring ring = settledRing(3);
-        Label badge = robot.lookup("#ecs-badge").queryAs(Label.class);
+        Label badge = find(robot, "#ecs-badge");
         ServerAddress dedicated = monitor.sandbox().nodes().get(0);
         await("the badge on the dedicated ECS", () -> dedicated.equals(badge.getUserData()));
         long term = fx(() -> model().termProperty().get());
@@ -279,7 +297,7 @@ class SandboxMonitorTest {
         robot.clickOn("#key-field").write("greeting");
         robot.clickOn("#value-field").write("hello-ring");
         robot.clickOn("#put-button");
-        Label result = robot.lookup("#result").queryAs(Label.class);
+        Label result = find(robot, "#result");
         await("the put answered", () -> result.getText().startsWith("put greeting = hello-ring · answered by"));
         robot.clickOn("#get-button");
         List<ServerAddress> holders = ring.replicasOf(Hashing.position("greeting".getBytes(StandardCharsets.UTF_8)), 3);
@@ -322,7 +340,7 @@ class SandboxMonitorTest {
         robot.clickOn("#storage-next");
         await("the last page: 120 - 2 × 50", () -> model().storageRows().size() == 20 && !model().hasNextPageProperty().get());
         EntryRow picked = fx(() -> model().storageRows().get(0));
-        robot.clickOn(robot.lookup("#storage-table .table-row-cell").nth(0).queryAs(Node.class));
+        robot.clickOn(fx(() -> robot.lookup("#storage-table .table-row-cell").nth(0).queryAs(Node.class)));
         await("the picked key highlighted", () -> model().highlightProperty().get() != null
                 && model().highlightProperty().get().key().equals(picked.key()));
         Set<ServerAddress> ringed = fx(() -> ring.members().stream()
