@@ -888,7 +888,6 @@ public final class KvNode implements NodeLogic {
         });
     }
 
-    /** True if the ECS told us to stop coordinating this position and the ring that says so has not come yet. */
     /**
      * The key's ring position. A command asks for it while it is routed and again while it is applied, with
      * the same array: the last one is kept, so the MD5 is paid once (key arrays are never modified).
@@ -901,6 +900,7 @@ public final class KvNode implements NodeLogic {
         return lastPosition;
     }
 
+    /** True if the ECS told us to stop coordinating this position and the ring that says so has not come yet. */
     private boolean switchedCovers(Position p) {
         for (Range r : switched) {
             if (r.contains(p)) {

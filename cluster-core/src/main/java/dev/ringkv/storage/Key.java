@@ -8,7 +8,7 @@ import java.util.Arrays;
  */
 public final class Key {
 
-    final byte[] bytes;
+    private final byte[] bytes;
     private final int hash;
 
     public Key(byte[] bytes) {

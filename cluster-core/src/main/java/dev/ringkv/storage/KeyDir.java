@@ -9,8 +9,8 @@ import java.util.TreeSet;
 /**
  * The in-memory key directory (DESIGN §9): for every key, where its newest record lies. A hash table
  * ({@link KeyTable}) serves point lookups; the same entries, ordered by (ring position, key bytes), make a
- * range scan one ordered walk. An entry's position never changes, so updating a key touches neither index. Also keeps the
- * counts the store reports and each segment's live bytes. Owner thread only.
+ * range scan one ordered walk. An entry's position never changes, so updating a key touches neither index.
+ * Also keeps the counts the store reports and each segment's live bytes. Owner thread only.
  */
 final class KeyDir {
 
