@@ -119,7 +119,7 @@ public final class ClusterMember implements NodeLogic, Election.Host {
         }
         Local context = new Local();
         Ecs role = new Ecs(context, ecsConfig.withReplicas(kv.configuredReplicas()),
-                new Ecs.Takeover(term, kv.ring(), kv.election().provablyGone()));
+                new Ecs.Takeover(term, kv.ring()));
         context.owner = role;
         ecs = role;
         role.onDeposed(why -> stepDown(role, why));

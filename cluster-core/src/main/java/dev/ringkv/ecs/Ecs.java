@@ -60,6 +60,10 @@ public final class Ecs implements NodeLogic {
     private final AntiEntropy antiEntropy;
     private long planSeq;
     private long hbSeq;
+    /** When the last {@link #SENT_KEPT} heartbeat sequences were sent: an acknowledgement counts from then. */
+    private final long[] hbSentAt = new long[SENT_KEPT];
+    private final long[] hbSentSeq = new long[SENT_KEPT];
+    private static final int SENT_KEPT = 64;
     private long lastCheckAt;
     /** Recently aborted plans, to repeat the abort to a source that missed it. */
     private final Map<Long, Boolean> aborted = new java.util.LinkedHashMap<>(64, 0.75f, false) {
@@ -81,7 +85,7 @@ public final class Ecs implements NodeLogic {
      * a majority had). It republishes that ring in its term, then has every range's holders compare
      * digests and repairs what an interrupted transfer or re-replication left behind.
      */
-    public record Takeover(long term, Ring ring, java.util.Set<ServerAddress> gone) {
+    public record Takeover(long term, Ring ring) {
     }
 
     private record Request(Plan.Kind kind, ServerAddress subject) {
@@ -114,11 +118,7 @@ public final class Ecs implements NodeLogic {
         }
         long now = ctx.now();
         for (ServerAddress m : ring.members()) {
-            Member member = new Member(m, MemberState.UP, now);
-            if (takeover != null && takeover.gone().contains(m)) {
-                member.unreachable = 1; // the election saw its connection refused: not counted for the quorum
-            }
-            members.put(m, member);
+            members.put(m, new Member(m, MemberState.UP, now));
         }
         if (takeover == null) {
             LOG.info("{} ECS in term {} with ring version {} ({} servers)", ctx.self(), term, ring.version(), ring.size());
@@ -161,31 +161,29 @@ public final class Ecs implements NodeLogic {
 
     /**
      * The fence's other half (DESIGN §8): may this ECS act — grant leases, declare a silent server DOWN?
-     * Only while a majority of the ring's members answered within the last {@code timeout - heartbeat}
-     * ms (members whose process is provably gone do not count). Servers elect a new ECS only after not
-     * hearing this one for at least the election timeout (≥ {@code timeout}), so an ECS cut off with a
-     * minority stops granting leases before a new one can act.
+     * Only while a majority of <em>all</em> the ring's members answered within the last {@code timeout -
+     * heartbeat} ms. Servers elect a new ECS only after not hearing this one for at least the election
+     * timeout (≥ {@code timeout}), so an ECS cut off with a minority stops granting leases before a new
+     * one can act. A member whose connection is refused still counts (DESIGN §1): a partition can refuse
+     * connections to a live process, and leaving it out would let each side of a split find a majority.
      */
-    boolean hasQuorum() {
+    public boolean hasQuorum() {
         if (ring.isEmpty()) {
             return true;
         }
-        long now = ctx.now();
-        long window = config.timeoutMillis() - config.heartbeatMillis();
         int live = 0;
-        int gone = 0;
         for (ServerAddress a : ring.members()) {
             Member m = members.get(a);
-            if (m == null) {
-                continue;
-            }
-            if (m.lastHeard > 0 && now - m.lastHeard <= window) {
+            if (m != null && answeredRecently(m)) {
                 live++;
-            } else if (m.unreachable > 0) {
-                gone++;
             }
         }
-        return live * 2 > ring.size() - gone;
+        return live * 2 > ring.size();
+    }
+
+    /** It answered a heartbeat sent within the last {@code timeout - heartbeat} ms: it counts for the quorum. */
+    private boolean answeredRecently(Member m) {
+        return ctx.now() - m.lastHeard <= config.timeoutMillis() - config.heartbeatMillis();
     }
 
     /** Copies per key in the published ring. */
@@ -302,14 +300,15 @@ public final class Ecs implements NodeLogic {
         if (deposed) {
             return;
         }
-        hbSeq++;
         long now = ctx.now();
+        sent(++hbSeq, now);
         long lease = hasQuorum() ? leaseMillis() : 0;
         for (Member m : members.values()) {
             boolean down = m.state == MemberState.DOWN;
             if (down && now - m.stateSince > DOWN_HEARTBEAT_MILLIS) {
                 continue;
             }
+            // the lease is for this ring: a server takes it only once it holds the same ring (see KvNode)
             ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq, down ? 0 : m.lastAckedSeq, ring.version(), lease,
                     fullyReplicatedVersion()));
         }
@@ -384,21 +383,34 @@ public final class Ecs implements NodeLogic {
         if (m == null || m.state == MemberState.DOWN) {
             return;
         }
+        // Evidence that hastens a probe, never a verdict (DESIGN §1): a firewall or a partition refuses
+        // connections to a live server that may still hold its lease and serve. It goes DOWN only in
+        // check(), once silent for the timeout (its lease has run out) and while this ECS has a majority.
         m.unreachable++;
-        if (m.unreachable >= 2) {
-            // reset, then refused on the probe: the process is gone (a paused one would still accept)
-            declareDown(m, "connection refused");
-            return;
-        }
         if (m.state == MemberState.UP) {
-            setState(m, MemberState.SUSPECT, "connection reset");
+            setState(m, MemberState.SUSPECT, "connection refused or reset");
         }
-        probe(peer); // at once, rather than wait out the timeout
+        if (m.unreachable == 1) {
+            probe(peer); // once per silence: heartbeats go on asking every heartbeat interval
+        }
     }
 
     /** A heartbeat with no lease: its answer, or a refused connection, says whether the server is there. */
     private void probe(ServerAddress peer) {
-        ctx.send(peer, Msg.of(Msg.HB, term, ++hbSeq, 0, ring.version(), 0));
+        sent(++hbSeq, ctx.now());
+        ctx.send(peer, Msg.of(Msg.HB, term, hbSeq, 0, ring.version(), 0));
+    }
+
+    private void sent(long seq, long at) {
+        int i = (int) (seq % SENT_KEPT);
+        hbSentSeq[i] = seq;
+        hbSentAt[i] = at;
+    }
+
+    /** When heartbeat {@code seq} was sent, or -1 if it is too old to be remembered (or never was). */
+    private long sentAt(long seq) {
+        int i = (int) Math.floorMod(seq, (long) SENT_KEPT);
+        return hbSentSeq[i] == seq ? hbSentAt[i] : -1;
     }
 
     private void declareDown(Member m, String why) {
@@ -537,10 +549,6 @@ public final class Ecs implements NodeLogic {
             }
             return;
         }
-        Member sender = members.get(from);
-        if (sender != null) {
-            sender.lastHeard = ctx.now(); // any message shows it is there and can reach us (the quorum)
-        }
         switch (Msg.name(msg)) {
             case Msg.STALE -> stale(from, Msg.num(msg, 1), Msg.str(msg, 2));
             case Msg.RING_REQUEST -> ctx.send(Msg.addr(msg, 1), ringMessage());
@@ -571,16 +579,23 @@ public final class Ecs implements NodeLogic {
         long keys = Msg.num(msg, 4);
         long bytes = Msg.num(msg, 5);
         long ops = Msg.num(msg, 6); // all parsed first: a malformed report changes nothing
-        if (seqAcked <= m.lastAckedSeq) {
-            return; // an old acknowledgement overtaken by a newer one
+        long sentAt = sentAt(seqAcked);
+        if (seqAcked <= m.lastAckedSeq || sentAt < 0) {
+            // overtaken by a newer one, or not ours: a heartbeat of this ECS's previous run (still in flight
+            // when it restarted, numbered from another random start) or too old to count for anything
+            return;
         }
         m.lastAckedSeq = seqAcked;
         m.lastAck = ctx.now();
         m.unreachable = 0;
+        // the quorum counts from when we sent what it answers, not from when the answer arrived: an answer
+        // held up for seconds on a slow link says nothing about whether the member still follows us now,
+        // whereas a member that voted for a rival had not heard us (so not answered) for its whole timeout
+        m.lastHeard = Math.max(m.lastHeard, sentAt);
         if (hasQuorum()) {
             // renew the lease now rather than with the next heartbeat: one round trip after each
             // acknowledgement, so only a silence close to the timeout can let it lapse
-            ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, leaseMillis()));
+            ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, leaseMillis(), ring.version()));
         }
         m.ringVersionSeen = versionSeen;
         m.keys = keys;
@@ -623,8 +638,8 @@ public final class Ecs implements NodeLogic {
             }
             if (m == null || m.state == MemberState.DOWN) {
                 Member joiner = new Member(r.subject, MemberState.JOINING, ctx.now());
-                joiner.lastHeard = ctx.now(); // its JOIN just arrived
                 members.put(r.subject, joiner);
+                probe(r.subject); // its answer counts it for the quorum of the ring it is about to join
                 events.add("member", r.subject + " asked to join");
             }
         } else if (m != null) {
@@ -777,6 +792,19 @@ public final class Ecs implements NodeLogic {
      * key, even for the moment the ring takes to reach everyone.
      */
     private void switchOver() {
+        Member joiner = plan.kind == Plan.Kind.JOIN ? members.get(plan.subject) : null;
+        if (joiner != null && !answeredRecently(joiner)) {
+            // the new ring counts the joiner in its majority: publishing it before the joiner has answered a
+            // heartbeat would leave this ECS without a majority (no leases for anyone) until it does
+            Plan waiting = plan;
+            probe(plan.subject);
+            ctx.schedule(Math.max(1, config.heartbeatMillis() / 4), () -> {
+                if (plan == waiting) {
+                    switchOver();
+                }
+            });
+            return;
+        }
         if (plan.kind == Plan.Kind.JOIN && !ring.isEmpty()) {
             plan.switchAt = ring.coordinatorOf(plan.subject.position());
             plan.switchRange = plan.target.rangeOf(plan.subject);
@@ -872,9 +900,15 @@ public final class Ecs implements NodeLogic {
         LOG.info("{} publishing ring version {} ({} servers): {}", ctx.self(), ring.version(), ring.size(), why);
         events.add("ring", "ring version " + ring.version() + ": " + why);
         byte[][] msg = ringMessage();
+        boolean quorum = hasQuorum();
         for (Member m : members.values()) {
             if (m.state != MemberState.DOWN) {
                 ctx.send(m.address, msg);
+                if (quorum && m.lastAckedSeq > 0) {
+                    // a lease holds for the ring it names: renew it for this one right behind the ring, or a
+                    // server would wait for the next heartbeat before serving under it
+                    ctx.send(m.address, Msg.of(Msg.LEASE, term, m.lastAckedSeq, leaseMillis(), ring.version()));
+                }
             }
         }
     }

@@ -7,8 +7,11 @@ final class Member {
     final ServerAddress address;
     MemberState state;
     long lastAck;
-    /** When its last heartbeat reply arrived (never adjusted for the ECS's own stalls): the basis of the quorum. */
-    long lastHeard;
+    /**
+     * When the ECS sent the newest heartbeat this member answered (never adjusted for the ECS's own
+     * stalls): the basis of the quorum.
+     */
+    long lastHeard = Long.MIN_VALUE / 2;
     /** The newest heartbeat sequence it acknowledged (while not DOWN): the basis of its lease. */
     long lastAckedSeq;
     long stateSince;

@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
  * from the ECS alone cannot disturb a working cluster. With a majority it runs the real round: term + 1,
  * a vote for itself, {@code VOTE_REQ vote} to the others. A voter grants one vote per term, only to a
  * candidate whose ring version is at least its own, and only if it has not heard a live ECS within the
- * minimum timeout. A majority of the ring's members wins — members whose process is provably gone (a
- * refused connection) are not counted, so a lone survivor of crashes becomes its own ECS. The winner
- * takes the ECS role (see {@code dev.ringkv.ecs.ClusterMember}).
+ * minimum timeout. A majority of <em>all</em> the ring's members wins. A refused or reset connection to
+ * the ECS only makes the candidate ask sooner: it is no evidence of death (a firewall refuses for a live
+ * process), so it never shrinks the majority nor makes a voter grant before its own timeout — otherwise
+ * two halves of a refusing partition would each elect an ECS (DESIGN §1). The winner takes the ECS role
+ * (see {@code dev.ringkv.ecs.ClusterMember}).
  *
  * <pre>
  * VOTE_REQ kind term candidate ringVersion       (kind: pre | vote)
@@ -66,11 +68,9 @@ public final class Election {
     private ServerAddress ecs;
     private long ecsTerm;
     private long lastHeard;
-    /** The ECS we follow is provably gone (a refused connection) and has not spoken since. */
+    /** The connection to the ECS we follow was refused or reset and it has not spoken since: ask sooner. */
     private boolean ecsGone;
     private long deadline;
-    /** Peers whose process is provably gone: a connection was refused and nothing was heard since. */
-    private final Set<ServerAddress> refused = new HashSet<>();
     private Round round;
     private long staleRejected;
     private long lastStaleLog = Long.MIN_VALUE / 2;
@@ -147,11 +147,6 @@ public final class Election {
     /** Term of the ECS this server follows (0 before the first heartbeat). */
     public long ecsTerm() {
         return ecsTerm;
-    }
-
-    /** Peers whose process is provably gone right now (a refused connection, nothing heard since). */
-    public Set<ServerAddress> provablyGone() {
-        return Set.copyOf(refused);
     }
 
     /** Messages from an ECS of an older term rejected so far. */
@@ -243,36 +238,26 @@ public final class Election {
         deadline = lastHeard + timeout();
     }
 
-    /** Anything from a peer shows its process is there. */
-    public void reachable(ServerAddress peer) {
-        if (!refused.isEmpty()) {
-            refused.remove(peer);
-        }
-    }
-
     /**
-     * A connection to the peer was refused or reset: its process is gone (for now). If it is the ECS we
-     * follow, nobody needs to wait out the election timeout: the election starts within a random
-     * {@code electionMinMillis / 4} (randomized still, so candidates rarely collide), and voters grant
-     * their votes at once.
+     * A connection to the peer was refused or reset. If it is the ECS we follow, it may be dead: this
+     * server asks for votes within a random {@code electionMinMillis / 4} rather than waiting out its
+     * timeout, and asks again every so often. That is all a refusal may do (DESIGN §1): voters still
+     * grant only once they have not heard the ECS for their own timeout, and the majority is still of
+     * every member — a partition that refuses connections looks exactly like a crash from one side.
      */
     public void unreachable(ServerAddress peer) {
-        refused.add(peer);
         if (peer.equals(ecs) && ecsTerm > 0 && !ecsGone) {
             ecsGone = true;
             long soon = ctx.now() + (long) (ctx.random().nextDouble() * Math.max(1, minMillis / 4));
             if (soon < deadline) {
                 deadline = soon;
-                LOG.warn("{} the ECS {} is gone (connection refused): standing for election soon", ctx.self(), ecs);
+                LOG.warn("{} the connection to the ECS {} was refused: asking for votes soon", ctx.self(), ecs);
                 arm();
             }
         }
-        if (round != null) {
-            tally(); // a member that cannot vote no longer counts toward the majority
-        }
     }
 
-    /** The random wait before (another) election: shorter while the ECS is provably gone. */
+    /** The random wait before (another) election: shorter while the ECS's connection is refused. */
     private long timeout() {
         if (ecsGone) {
             return (long) (ctx.random().nextDouble() * Math.max(1, minMillis / 4));
@@ -314,21 +299,19 @@ public final class Election {
         tally();
     }
 
-    /** A majority of the round's ring, not counting members provably gone. */
+    /** A majority of every member of the round's ring (none is ever left out: see {@link #unreachable}). */
     private void tally() {
         Round r = round;
-        long gone = r.ring.members().stream().filter(m -> !m.equals(ctx.self()) && refused.contains(m)).count();
-        long voters = r.ring.size() - gone;
         long votes = r.granted.stream().filter(r.ring::contains).count();
-        if (votes * 2L <= voters) {
+        if (votes * 2L <= r.ring.size()) {
             return;
         }
         if (PRE.equals(r.kind)) {
             begin(VOTE, r.term);
         } else {
             round = null;
-            LOG.warn("{} elected ECS for term {} with {} of {} votes ({} members provably gone)", ctx.self(), r.term,
-                    r.granted.size(), r.ring.size(), gone);
+            LOG.warn("{} elected ECS for term {} with {} of {} votes", ctx.self(), r.term, r.granted.size(),
+                    r.ring.size());
             follow(ctx.self(), r.term);
             host.elected(r.term);
         }
@@ -355,7 +338,9 @@ public final class Election {
         // a server that restarted has no ring yet but still votes, by the newest ring it had installed
         Ring ring = host == null ? null : host.ring();
         long mine = Math.max(ringVersion, ring == null ? 0 : ring.version());
-        boolean ecsAlive = host != null && host.hostsEcs() || (!ecsGone && ctx.now() - lastHeard < minMillis);
+        // heard within our own timeout: the ECS may still count us in its majority, whatever a refused
+        // connection suggests (a firewall between us and it refuses for a live ECS)
+        boolean ecsAlive = host != null && host.hostsEcs() || ctx.now() - lastHeard < minMillis;
         boolean upToDate = host != null && candidateRingVersion >= mine;
         // a candidate we just voted for may be taking over right now: give it time before backing another
         boolean backedAnother = grantedTo != null && !grantedTo.equals(candidate) && ctx.now() - grantedAt < minMillis;

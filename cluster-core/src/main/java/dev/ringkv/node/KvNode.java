@@ -96,6 +96,8 @@ public final class KvNode implements NodeLogic {
     private String savedMembers = "";
     /** Candidates refused in a row: after a whole round the join waits for its backoff instead of spinning. */
     private int refusedInARow;
+    /** Rounds of asking to join again without a lease: picks which member to ask for the ECS next. */
+    private int rejoinAsked;
     private boolean joined;
     private long joinBackoff = JOIN_RETRY_MIN_MILLIS;
     private Cancellable joinRetry;
@@ -109,6 +111,9 @@ public final class KvNode implements NodeLogic {
     private long fwdSeq;
     private long startedAt;
     private long leaseUntil;
+    /** A lease granted under a ring this server does not hold yet: it applies once that ring is installed. */
+    private long offeredLeaseUntil;
+    private long offeredLeaseRing = -1;
     private boolean preJoin;
     private int preJoinPending;
     private long preJoinDeadline;
@@ -196,6 +201,11 @@ public final class KvNode implements NodeLogic {
     /** Extra INFO fields from the runtime (connections, pid, port). */
     public void runtimeInfo(Supplier<Map<String, String>> supplier) {
         this.runtimeInfo = supplier;
+    }
+
+    /** This node's address. */
+    public ServerAddress self() {
+        return ctx.self();
     }
 
     /** The ring this node serves under; null while it has not joined. */
@@ -295,6 +305,13 @@ public final class KvNode implements NodeLogic {
                 LOG.warn("{} has had no lease from {} for {} ms; asking to join again", ctx.self(), ecs(),
                         ctx.now() - leaseUntil);
                 ctx.send(ecs(), Msg.of(Msg.JOIN, ctx.self()));
+                // the ECS may have moved while we were cut off (and a new one may not know us any more):
+                // any member we know names the current one (ECS_IS), one of them per round
+                List<ServerAddress> others = ring.members().stream().filter(m -> !m.equals(ctx.self()) && !m.equals(ecs()))
+                        .toList();
+                if (!others.isEmpty()) {
+                    ctx.send(others.get(rejoinAsked++ % others.size()), Msg.of(Msg.JOIN, ctx.self()));
+                }
             }
             watchLease();
         });
@@ -460,7 +477,6 @@ public final class KvNode implements NodeLogic {
         }
         String name = Msg.name(msg);
         if (!config.standalone()) {
-            election.reachable(from);
             if (election.onMessage(name, msg)) {
                 return;
             }
@@ -478,7 +494,7 @@ public final class KvNode implements NodeLogic {
             case Msg.HB -> heartbeat(from, msg);
             case Msg.LEASE -> {
                 if (from.equals(ecs())) {
-                    renewLease(Msg.num(msg, 2), Msg.num(msg, 3));
+                    renewLease(Msg.num(msg, 2), Msg.num(msg, 3), msg.length > 4 ? Msg.num(msg, 4) : -1);
                 }
             }
             case Msg.RING -> {
@@ -526,7 +542,7 @@ public final class KvNode implements NodeLogic {
         long now = ctx.now();
         long hbSeq = Msg.num(msg, 2);
         if (msg.length > 5) {
-            renewLease(Msg.num(msg, 3), Msg.num(msg, 5));
+            renewLease(Msg.num(msg, 3), Msg.num(msg, 5), Msg.num(msg, 4));
         }
         if (msg.length > 6) {
             fullyReplicated = Msg.num(msg, 6);
@@ -536,10 +552,23 @@ public final class KvNode implements NodeLogic {
                 store.keyCount(), store.liveBytes(), stats.opsPerSecond()));
     }
 
-    private void renewLease(long ackedSeq, long leaseMillis) {
+    /**
+     * A lease is for the ring the ECS grants it under: a server holding another ring (an older one it may
+     * coordinate ranges in that are someone else's now, say after it was declared DOWN unawares) takes
+     * none until it has installed that ring.
+     */
+    private void renewLease(long ackedSeq, long leaseMillis, long ringVersion) {
         Long sentAt = ackSentAt.get(ackedSeq);
-        if (sentAt != null && leaseMillis > 0) {
+        if (sentAt == null || leaseMillis <= 0) {
+            return;
+        }
+        if (ring != null && ring.version() == ringVersion) {
             leaseUntil = Math.max(leaseUntil, sentAt + leaseMillis);
+        } else if (ringVersion >= offeredLeaseRing) {
+            // the ring it is granted under is on its way (or this server was left out of it): keep it for then
+            offeredLeaseUntil = ringVersion == offeredLeaseRing ? Math.max(offeredLeaseUntil, sentAt + leaseMillis)
+                    : sentAt + leaseMillis;
+            offeredLeaseRing = ringVersion;
         }
     }
 
@@ -550,6 +579,15 @@ public final class KvNode implements NodeLogic {
 
     private void redirected(ServerAddress realEcs) {
         refusedInARow = 0;
+        if (!realEcs.equals(ecs()) && !realEcs.equals(ctx.self()) && isServing() && !hasLease() && onLeft == null) {
+            // a member without a lease that still follows an ECS which no longer acts (cut off while the role
+            // moved, it may have been declared DOWN by a term it never heard): ask the one it was told of
+            LOG.info("{} has no lease from {}; {} is named the ECS: asking it to let us join again", ctx.self(), ecs(),
+                    realEcs);
+            election.redirect(realEcs);
+            ctx.send(realEcs, Msg.of(Msg.JOIN, ctx.self()));
+            return;
+        }
         if (!realEcs.equals(ecs()) && !isServing()) {
             LOG.info("{} {} is not the ECS; joining through {}", ctx.self(), ecs(), realEcs);
             election.redirect(realEcs);
@@ -581,6 +619,9 @@ public final class KvNode implements NodeLogic {
         }
         boolean wasMember = isServing();
         ring = next;
+        if (next.version() == offeredLeaseRing) {
+            leaseUntil = Math.max(leaseUntil, offeredLeaseUntil);
+        }
         refusedInARow = 0;
         if (!config.standalone()) {
             saveMembers(next);
@@ -898,6 +939,15 @@ public final class KvNode implements NodeLogic {
             lastPositioned = key;
         }
         return lastPosition;
+    }
+
+    /**
+     * True if this node would answer, right now, for a key at {@code p} as its coordinator: it serves, holds
+     * a lease, coordinates {@code p} in its ring and has not been told to switch it away. Tests sample it
+     * to check that no two servers ever answer for one key at once.
+     */
+    public boolean answersFor(Position p) {
+        return isServing() && hasLease() && ring.coordinatorOf(p).equals(ctx.self()) && !switchedCovers(p);
     }
 
     /** True if the ECS told us to stop coordinating this position and the ring that says so has not come yet. */

@@ -18,7 +18,7 @@ import java.util.List;
  *                UNANSWERED addr peer (a replica did not acknowledge a write) · DIGEST_REPLY check index digest
  *                SWITCH_ACK plan
  * ECS → server   HB term seq ackedSeq ringVersion leaseMillis fullyReplicatedVersion · RING term version replicas member...
- *                LEASE term ackedSeq leaseMillis (at once, on each acknowledgement)
+ *                LEASE term ackedSeq leaseMillis ringVersion (at once, on each acknowledgement)
  *                XFER term plan xfer fromHex toHex target mode (mode: plan | repair)
  *                XFER_ABORT term plan · LEFT term · SWITCH term plan fromHex toHex (stop coordinating the range)
  *                DIGEST_REQ check index fromHex toHex term

@@ -17,6 +17,13 @@ import java.util.Set;
  *   <li>{@link #cut}/{@link #isolate} is a partition: messages sent while cut, and those in flight when the
  *       cut happens, are lost silently. Nobody is told: only timeouts reveal a partition. A node can always
  *       reach itself.</li>
+ *   <li>{@link #refuse}/{@link #isolateRefusing} is a partition that <em>refuses</em>, as a firewall
+ *       rule {@code REJECT --reject-with tcp-reset} does: what is in flight is lost and every send across
+ *       it is refused — the sender hears {@code onPeerUnreachable} one latency later, exactly as if the
+ *       peer's process were dead. The peer is alive.</li>
+ *   <li>{@link #dropOneWay} loses what goes one way only (the other direction delivers).</li>
+ *   <li>{@link #slow} delays one direction of a link by a fixed extra time (seconds, say), in order: a
+ *       late message still never overtakes an earlier one.</li>
  *   <li>{@link #dropProbability} loses each message independently, silently (the sender is not told).
  *       The survivors keep their order, so a receiver always gets an in-order subsequence of what was
  *       sent. This is harsher than TCP, where a hole means the connection broke and the next send opens a
@@ -42,8 +49,14 @@ public final class Network {
 
     private final Simulation sim;
     private final Map<Pair, Link> links = new HashMap<>();
-    private final Set<Pair> cuts = new HashSet<>();
-    private final Set<ServerAddress> isolated = new HashSet<>();
+    /** Partitioned pairs (both directions), each silent (false) or refusing (true). */
+    private final Map<Pair, Boolean> cuts = new HashMap<>();
+    /** Isolated nodes, each silent (false) or refusing (true). */
+    private final Map<ServerAddress, Boolean> isolated = new HashMap<>();
+    /** Directed pairs (from, to) whose messages are lost. */
+    private final Set<Pair> oneWay = new HashSet<>();
+    /** Directed pairs (from, to) with an extra delay, in ms. */
+    private final Map<Pair, Long> slow = new HashMap<>();
     private int minLatency = 1;
     private int maxLatency = 3;
     private double dropProbability;
@@ -63,38 +76,97 @@ public final class Network {
         return this;
     }
 
-    /** Partitions a from b in both directions, losing what is in flight between them. */
+    /** Partitions a from b in both directions, silently, losing what is in flight between them. */
     public Network cut(ServerAddress a, ServerAddress b) {
-        cuts.add(Pair.unordered(a, b));
+        return cut(a, b, false);
+    }
+
+    /**
+     * Partitions a from b in both directions, losing what is in flight, and refuses every send across the
+     * cut: each side sees what a dead peer looks like ({@code onPeerUnreachable}), but both are alive.
+     */
+    public Network refuse(ServerAddress a, ServerAddress b) {
+        return cut(a, b, true);
+    }
+
+    private Network cut(ServerAddress a, ServerAddress b, boolean refusing) {
+        cuts.put(Pair.unordered(a, b), refusing);
         link(a, b).reset();
         link(b, a).reset();
-        sim.trace(() -> "cut " + a + " <-> " + b);
+        sim.trace(() -> (refusing ? "refuse " : "cut ") + a + " <-> " + b);
         return this;
     }
 
-    /** Undoes {@link #cut}; an isolated node stays isolated until {@link #healAll}. */
+    /** Loses every message from {@code from} to {@code to} (and what is in flight that way); the other way works. */
+    public Network dropOneWay(ServerAddress from, ServerAddress to) {
+        oneWay.add(new Pair(from, to));
+        link(from, to).reset();
+        sim.trace(() -> "drop one way " + from + " -> " + to);
+        return this;
+    }
+
+    /**
+     * Delays every message sent from now on from {@code from} to {@code to} by {@code extraMillis} more,
+     * in order (0 removes the delay; what is already in flight keeps its time).
+     */
+    public Network slow(ServerAddress from, ServerAddress to, long extraMillis) {
+        if (extraMillis < 0) {
+            throw new IllegalArgumentException("extra delay must be >= 0, got " + extraMillis);
+        }
+        if (extraMillis == 0) {
+            slow.remove(new Pair(from, to));
+        } else {
+            slow.put(new Pair(from, to), extraMillis);
+        }
+        sim.trace(() -> "slow " + from + " -> " + to + " by " + extraMillis + " ms");
+        return this;
+    }
+
+    /** Undoes {@link #cut}, {@link #refuse}, {@link #dropOneWay} and {@link #slow} between a and b, both ways; an isolated node stays isolated. */
     public Network heal(ServerAddress a, ServerAddress b) {
         cuts.remove(Pair.unordered(a, b));
+        oneWay.remove(new Pair(a, b));
+        oneWay.remove(new Pair(b, a));
+        slow.remove(new Pair(a, b));
+        slow.remove(new Pair(b, a));
         sim.trace(() -> "heal " + a + " <-> " + b);
         return this;
     }
 
-    /** Cuts the node off from every other node, losing what is in flight to or from it. */
+    /** Cuts the node off from every other node, silently, losing what is in flight to or from it. */
     public Network isolate(ServerAddress node) {
-        isolated.add(node);
+        return isolate(node, false);
+    }
+
+    /** Cuts the node off from every other node and refuses every send to or from it (see {@link #refuse}). */
+    public Network isolateRefusing(ServerAddress node) {
+        return isolate(node, true);
+    }
+
+    private Network isolate(ServerAddress node, boolean refusing) {
+        isolated.put(node, refusing);
         links.forEach((pair, link) -> {
             if (pair.a().equals(node) || pair.b().equals(node)) {
                 link.reset();
             }
         });
-        sim.trace(() -> "isolate " + node);
+        sim.trace(() -> (refusing ? "isolate refusing " : "isolate ") + node);
         return this;
     }
 
-    /** Removes every cut and isolation. */
+    /** Undoes {@link #isolate} / {@link #isolateRefusing} of one node. */
+    public Network rejoin(ServerAddress node) {
+        isolated.remove(node);
+        sim.trace(() -> "rejoin " + node);
+        return this;
+    }
+
+    /** Removes every cut, isolation, one-way drop and slow link. */
     public Network healAll() {
         cuts.clear();
         isolated.clear();
+        oneWay.clear();
+        slow.clear();
         sim.trace(() -> "heal all");
         return this;
     }
@@ -116,7 +188,13 @@ public final class Network {
         if (a.equals(b)) {
             return true;
         }
-        return !isolated.contains(a) && !isolated.contains(b) && !cuts.contains(Pair.unordered(a, b));
+        return !isolated.containsKey(a) && !isolated.containsKey(b) && !cuts.containsKey(Pair.unordered(a, b));
+    }
+
+    /** True if a send from a to b is refused (a refusing cut or isolation between them). */
+    private boolean refusing(ServerAddress a, ServerAddress b) {
+        return Boolean.TRUE.equals(isolated.get(a)) || Boolean.TRUE.equals(isolated.get(b))
+                || Boolean.TRUE.equals(cuts.get(Pair.unordered(a, b)));
     }
 
     // ---- package internals ----------------------------------------------------------------------
@@ -135,7 +213,16 @@ public final class Network {
         byte[][] copy = copy(message);
         SimNode dest = sim.nodeOrNull(to);
         if (!connected(from.address(), to)) {
-            sim.trace(() -> "drop (cut) " + from.address() + " -> " + to + " " + Render.message(copy));
+            if (refusing(from.address(), to)) {
+                sim.trace(() -> "refused (partition) " + from.address() + " -> " + to + " " + Render.message(copy));
+                from.notifyUnreachable(to, latency());
+            } else {
+                sim.trace(() -> "drop (cut) " + from.address() + " -> " + to + " " + Render.message(copy));
+            }
+            return;
+        }
+        if (!oneWay.isEmpty() && oneWay.contains(new Pair(from.address(), to))) {
+            sim.trace(() -> "drop (one way) " + from.address() + " -> " + to + " " + Render.message(copy));
             return;
         }
         if (dest == null || !dest.isUp()) {
@@ -150,7 +237,7 @@ public final class Network {
         }
         Link link = link(from.address(), to);
         sim.trace(() -> "send " + from.address() + " -> " + to + " " + Render.message(copy));
-        long at = link.deliveryTime(sim.now(), latency());
+        long at = link.deliveryTime(sim.now(), latency() + (slow.isEmpty() ? 0 : slow.getOrDefault(new Pair(from.address(), to), 0L)));
         deliverAt(at, from.address(), dest, link, copy, "deliver");
         if (duplicateProbability > 0 && sim.random().nextDouble() < duplicateProbability) {
             deliverAt(at + latency(), from.address(), dest, link, copy(copy), "deliver duplicate");

@@ -593,11 +593,14 @@ public final class LogStore implements Store {
 
         @Override
         public boolean tombstoneDroppable(Version version) {
+            // the retention alone decides, whatever the terms: a member keeps tombstones forever, and an
+            // election (a newer term) must not make older tombstones droppable, or an older copy arriving
+            // later resurrects the key (issue 17). Sequence numbers run on across terms (a Lamport clock).
             long retention = options.tombstoneRetention();
-            if (retention == 0 || version.term() < highest.term()) {
+            if (retention == 0) {
                 return true;
             }
-            return highest.seq() - version.seq() >= retention;
+            return retention != Long.MAX_VALUE && highest.seq() - version.seq() >= retention;
         }
 
         @Override

@@ -57,7 +57,7 @@ class ClusterSimulationTest {
     }
 
     @Test
-    void aCrashedServerIsOutOfTheRingWithinMilliseconds() {
+    void aCrashedServerIsOutOfTheRingOnceItsLeaseRanOut() {
         Seeds.run(20, 11_000, seed -> {
             try (SimCluster c = start(seed, 3)) {
                 ServerAddress victim = c.upMembers().get(2);
@@ -65,8 +65,9 @@ class ClusterSimulationTest {
                 long crashedAt = c.sim.now();
                 assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(victim), 2_000), "the crash was never noticed");
                 long detected = c.sim.now() - crashedAt;
-                // the reset reaches the ECS, its probe is refused: two network latencies, not a timeout
-                assertTrue(detected <= 20, "detected after " + detected + " ms");
+                // the reset reaches the ECS at once, but a refusal is no proof of death (DESIGN §1): the server
+                // goes DOWN once silent for the timeout, when the lease it may still hold has run out
+                assertTrue(detected >= 300 && detected <= 450, "detected after " + detected + " ms");
             }
         });
     }
@@ -93,7 +94,7 @@ class ClusterSimulationTest {
                         "no server rejected the old ECS's stale term");
                 assertTrue(c.awaitSettled(2_000), "did not settle: " + describe(c));
                 assertEquals(ring, c.ecs().ring().members());
-                assertEquals(java.util.Map.of(), c.termsWithTwoEcss());
+                c.assertSafe();
             }
         });
     }
@@ -137,8 +138,7 @@ class ClusterSimulationTest {
                 assertTrue(c.awaitSettled(60_000), "did not settle after a repair: " + describe(c));
             }
             assertEquals(List.of(), c.disagreeingReplicas(), "replicas differ after quiescing; " + describe(c));
-            assertEquals(java.util.Map.of(), c.termsWithTwoEcss(), "two ECSs in one term");
-
+            c.assertSafe();
         }
     }
 
@@ -146,8 +146,11 @@ class ClusterSimulationTest {
     private static String fault(SimCluster c, Random r) {
         List<ServerAddress> up = c.upMembers();
         ServerAddress victim = up.get(r.nextInt(up.size()));
-        int kind = r.nextInt(10);
+        int kind = r.nextInt(16);
         ServerAddress ecs = c.ecsAddress();
+        if (kind >= 10) {
+            return networkFault(c, r, kind, victim, ecs);
+        }
         if (kind == 7) {
             // the ECS dies (SIGKILL): the servers elect one of themselves; the dead one comes back later
             c.sim.crash(ecs);
@@ -250,6 +253,91 @@ class ClusterSimulationTest {
         c.sim.runFor(100 + r.nextInt(700));
         c.sim.restart(hit);
         return "crash of transfer " + (hit.toString().equals(t.from()) ? "source " : "target ") + hit;
+    }
+
+    /**
+     * The faults that once faked the evidence of death or delivered late (issue 17): a refusing partition
+     * of a minority, a refusing ECS link, a one-way loss, a slow link delivering seconds late, a bridge
+     * node that sees both halves, and a long partition. Each heals itself before returning.
+     */
+    private static String networkFault(SimCluster c, Random r, int kind, ServerAddress victim, ServerAddress ecs) {
+        List<ServerAddress> everyone = PartitionSimulationTest.everyone(c);
+        switch (kind) {
+            case 10 -> {
+                List<ServerAddress> minority = new ArrayList<>(List.of(victim));
+                if (r.nextBoolean()) {
+                    minority.add(r.nextBoolean() ? ecs : everyone.get(r.nextInt(everyone.size())));
+                }
+                List<ServerAddress> side = minority.stream().distinct().toList();
+                PartitionSimulationTest.split(c, side, true);
+                c.sim.runFor(300 + r.nextInt(2700));
+                c.sim.network().healAll();
+                return "refusing partition " + side;
+            }
+            case 11 -> {
+                ServerAddress other = other(everyone, victim, r);
+                boolean toVictim = r.nextBoolean();
+                c.sim.network().dropOneWay(toVictim ? other : victim, toVictim ? victim : other);
+                c.sim.runFor(100 + r.nextInt(1400));
+                c.sim.network().heal(victim, other);
+                return "one-way loss " + (toVictim ? other + " -> " + victim : victim + " -> " + other);
+            }
+            case 12 -> {
+                ServerAddress other = other(everyone, victim, r);
+                long delay = 1_000 + r.nextInt(5_000);
+                c.sim.network().slow(victim, other, delay);
+                if (r.nextBoolean()) {
+                    c.sim.network().slow(other, victim, delay);
+                }
+                c.sim.runFor(2_000 + r.nextInt(6_000));
+                c.sim.network().heal(victim, other);
+                return "slow link " + victim + " <-> " + other + " (" + delay + " ms late)";
+            }
+            case 13 -> {
+                // a bridge: two halves of the servers cut from each other, the ECS (or a server) seeing both
+                List<ServerAddress> servers = new ArrayList<>(c.members);
+                java.util.Collections.shuffle(servers, r);
+                ServerAddress bridge = r.nextBoolean() ? ecs : servers.remove(0);
+                List<ServerAddress> half = servers.subList(0, servers.size() / 2);
+                boolean refusing = r.nextBoolean();
+                for (ServerAddress a : half) {
+                    for (ServerAddress b : everyone) {
+                        if (!half.contains(b) && !b.equals(bridge) && !b.equals(a)) {
+                            if (refusing) {
+                                c.sim.network().refuse(a, b);
+                            } else {
+                                c.sim.network().cut(a, b);
+                            }
+                        }
+                    }
+                }
+                c.sim.runFor(500 + r.nextInt(2_500));
+                c.sim.network().healAll();
+                return (refusing ? "refusing " : "") + "bridge " + bridge + " between " + half + " and the rest";
+            }
+            case 14 -> {
+                List<ServerAddress> side = new ArrayList<>(List.of(victim));
+                if (r.nextBoolean() && !victim.equals(ecs)) {
+                    side.add(ecs);
+                }
+                PartitionSimulationTest.split(c, side, r.nextBoolean());
+                c.sim.runFor(30_000 + r.nextInt(60_000));
+                c.sim.network().healAll();
+                return "long partition " + side;
+            }
+            default -> {
+                ServerAddress other = victim.equals(ecs) ? other(everyone, victim, r) : ecs;
+                c.sim.network().refuse(victim, other);
+                c.sim.runFor(300 + r.nextInt(2_000));
+                c.sim.network().heal(victim, other);
+                return "refusing link " + victim + " <-> " + other;
+            }
+        }
+    }
+
+    private static ServerAddress other(List<ServerAddress> everyone, ServerAddress not, Random r) {
+        List<ServerAddress> others = everyone.stream().filter(a -> !a.equals(not)).toList();
+        return others.get(r.nextInt(others.size()));
     }
 
     static void checkFinalValues(SimCluster c, History history, Random r) {

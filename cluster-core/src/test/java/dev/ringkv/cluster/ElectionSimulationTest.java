@@ -37,7 +37,7 @@ class ElectionSimulationTest {
         assertTrue(c.awaitSettled(30_000), "did not settle at the end: " + ClusterSimulationTest.describe(c));
         assertTrue(load.history.acknowledged > 20, "too little got through: " + load.history.acknowledged);
         ClusterSimulationTest.checkFinalValues(c, load.history, r);
-        assertEquals(Map.of(), c.termsWithTwoEcss(), "two ECSs in one term");
+        c.assertSafe();
     }
 
     @Test
@@ -50,8 +50,9 @@ class ElectionSimulationTest {
                     long crashedAt = c.sim.now();
                     assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 3_000), "nobody took over");
                     long took = c.sim.now() - crashedAt;
-                    // the servers' connections to it were reset: no need to wait out the 400-800 ms timeout
-                    assertTrue(took <= 200, "took over after " + took + " ms");
+                    // the servers' connections to it were reset, so they ask for votes at once, but a voter grants
+                    // only once it has not heard the ECS for its own 400 ms (a refusal is no proof of death)
+                    assertTrue(took >= 300 && took <= 1_000, "took over after " + took + " ms");
                 });
                 Ecs now = c.ecs();
                 assertTrue(ring.contains(now.self()), "the ECS role went to a server: " + now.self());
@@ -72,7 +73,7 @@ class ElectionSimulationTest {
     }
 
     @Test
-    void successiveCrashesOfTheEcsHostLeaveOneServerThatIsItsOwnEcsAndKeepsEveryKey() {
+    void successiveCrashesOfTheEcsHostLeaveTwoServersWithEveryKeyAndALoneSurvivorDoesNotElectItself() {
         Seeds.run(10, 32_000, seed -> {
             try (SimCluster c = ClusterSimulationTest.start(seed, 4)) {
                 for (int i = 0; i < 40; i++) {
@@ -80,32 +81,48 @@ class ElectionSimulationTest {
                 }
                 c.sim.crash(SimCluster.ECS);
                 long term = 1;
-                while (c.members.size() > 1) {
+                while (true) {
                     long previous = term;
                     assertTrue(c.sim.runUntil(() -> c.ecsTerm() > previous && c.settled(), 20_000),
                             "no settled takeover after term " + previous + ": " + ClusterSimulationTest.describe(c));
                     term = c.ecsTerm();
+                    if (c.members.size() == 2) {
+                        break;
+                    }
                     ServerAddress host = c.ecs().self();
-                    c.sim.crash(host); // the server holding the ECS role dies too
+                    c.sim.crash(host); // the server holding the ECS role dies too; the ring shrinks after each
                     c.members.remove(host);
                 }
-                ServerAddress last = c.members.iterator().next();
-                long previous = term;
-                assertTrue(c.sim.runUntil(() -> c.ecsTerm() > previous && c.settled(), 20_000),
-                        "the last server did not become its own ECS: " + ClusterSimulationTest.describe(c));
-                assertEquals(last, c.ecs().self());
-                assertEquals(List.of(last), c.ecs().ring().members());
+                assertEquals(2, c.ecs().ring().size());
                 for (int i = 0; i < 40; i++) {
-                    RespValue v = c.call(last, "GET", "k" + i);
-                    for (int retry = 0; retry < 20 && v instanceof RespValue.Error e && e.code().equals("TRYAGAIN"); retry++) {
-                        c.sim.runFor(50); // a moment without a lease while the new ECS takes over: retry, as clients do
-                        v = c.call(last, "GET", "k" + i);
-                    }
-                    assertEquals(RespValue.bulk("v" + i), v, "k" + i);
+                    assertEquals(RespValue.bulk("v" + i), getRetrying(c, c.members.iterator().next(), "k" + i), "k" + i);
                 }
-                assertEquals(Map.of(), c.termsWithTwoEcss());
+                // one more: the survivor is one of a two-server ring. The dead one's refused connections look
+                // exactly like a refusing partition, so it may not count it out (DESIGN §1): no ECS, no lease,
+                // TRYAGAIN rather than a second ECS
+                ServerAddress host = c.ecs().self();
+                c.sim.crash(host);
+                c.members.remove(host);
+                ServerAddress last = c.members.iterator().next();
+                c.sim.runFor(10_000);
+                assertEquals(null, ((ClusterMember) c.sim.node(last).logic()).ecs(),
+                        "the lone survivor won an election without a majority");
+                assertFalse(c.server(last).hasLease());
+                RespValue v = c.call(last, "GET", "k1");
+                assertTrue(v instanceof RespValue.Error e && e.code().equals("TRYAGAIN"), "answered " + v);
+                c.assertSafe();
             }
         });
+    }
+
+    /** GET, retried while the answer is TRYAGAIN (a moment without a lease while a new ECS takes over). */
+    static RespValue getRetrying(SimCluster c, ServerAddress at, String key) {
+        RespValue v = c.call(at, "GET", key);
+        for (int retry = 0; retry < 20 && v instanceof RespValue.Error e && e.code().equals("TRYAGAIN"); retry++) {
+            c.sim.runFor(50);
+            v = c.call(at, "GET", key);
+        }
+        return v;
     }
 
     @Test

@@ -34,7 +34,7 @@ final class SimCluster implements AutoCloseable {
     SimCluster(long seed) {
         sim = new Simulation(seed);
         sim.addNode(ECS, ctx -> new Ecs(ctx, ECS_CONFIG));
-        watchEcsTerms();
+        watchInvariants();
     }
 
     ServerAddress addServer() {
@@ -85,15 +85,69 @@ final class SimCluster implements AutoCloseable {
         return ecs().self();
     }
 
-    /** Samples the acting ECSs every simulated millisecond: a term with two ECSs is recorded. */
-    private void watchEcsTerms() {
+    /** Moments at which two ECSs could act at once, or two servers answered for one key (must stay empty). */
+    final List<String> safetyViolations = new ArrayList<>();
+
+    /**
+     * Samples the cluster every simulated millisecond for what DESIGN §1 forbids: a term with two ECSs
+     * (recorded in {@link #ecsByTerm}); two ECSs able to act at once (not deposed, running, each with a
+     * majority answering it, whatever their terms); two servers answering for the same key at once (each
+     * serving with a lease and coordinating it in its ring, neither switching it away).
+     */
+    private void watchInvariants() {
         sim.schedule(1, () -> {
-            for (Ecs e : actingEcss()) {
+            List<Ecs> acting = actingEcss();
+            int withQuorum = 0;
+            for (Ecs e : acting) {
                 ecsByTerm.computeIfAbsent(e.term(), t -> new java.util.TreeSet<>(java.util.Comparator.comparing(Object::toString)))
                         .add(e.self());
+                if (!sim.node(e.self()).isPaused() && e.hasQuorum()) {
+                    withQuorum++;
+                }
             }
-            watchEcsTerms();
+            if (withQuorum > 1) {
+                violation("two ECSs with a majority at once: " + acting.stream().map(e -> e.self() + "@" + e.term()).toList());
+            }
+            checkOneCoordinatorPerKey();
+            watchInvariants();
         });
+    }
+
+    private void checkOneCoordinatorPerKey() {
+        List<KvNode> serving = new ArrayList<>();
+        for (dev.ringkv.sim.SimNode n : sim.nodes()) {
+            if (n.isUp() && !n.isPaused() && !n.address().equals(ECS)) {
+                KvNode k = ClusterMember.serverOf(n.logic());
+                if (k.isServing() && k.hasLease()) {
+                    serving.add(k);
+                }
+            }
+        }
+        for (int i = 0; i < serving.size(); i++) {
+            for (int j = i + 1; j < serving.size(); j++) {
+                KvNode a = serving.get(i);
+                KvNode b = serving.get(j);
+                // two arcs that overlap share the clockwise end of one of them
+                for (dev.ringkv.ring.Position p : List.of(a.ring().rangeOf(a.self()).to(), b.ring().rangeOf(b.self()).to())) {
+                    if (a.answersFor(p) && b.answersFor(p)) {
+                        violation("two coordinators answer for " + p.hex() + ": " + a.self() + " (ring " + a.ring().version()
+                                + ") and " + b.self() + " (ring " + b.ring().version() + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    private void violation(String what) {
+        if (safetyViolations.size() < 20) {
+            safetyViolations.add("t=" + sim.now() + " " + what);
+        }
+    }
+
+    /** Fails if any term had two ECSs, two ECSs could act at once, or two servers answered for one key. */
+    void assertSafe() {
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Map.of(), termsWithTwoEcss(), "two ECSs in one term");
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), safetyViolations, "safety violated");
     }
 
     /** Terms in which more than one node acted as the ECS (must stay empty). */

@@ -359,6 +359,28 @@ class CompactionTest {
     }
 
     @Test
+    void tombstonesKeptForeverSurviveCompactionAfterANewerTerm() {
+        // issue 17 item 3: a member keeps tombstones forever; a write stamped in a newer term (after any
+        // election) must not make an older term's tombstone droppable, or an older copy arriving later (a
+        // rejoin, a restart, anti-entropy) resurrects the deleted key
+        StoreOptions o = options(dir).segmentBytes(200).compactionThresholds(1, 0.1).tombstoneRetention(Long.MAX_VALUE)
+                .build();
+        try (LogStore store = LogStore.open(o)) {
+            store.apply(b("deleted"), b("x"), new Version(1, 1));
+            store.apply(b("deleted"), null, new Version(1, 2));
+            for (int i = 3; i < 200; i++) {
+                store.apply(b("filler"), b("value " + i), new Version(2, i));
+                store.flush();
+            }
+            while (store.compactStep()) {
+                // to the end
+            }
+            assertNotNull(store.get(b("deleted")), "the tombstone was dropped");
+            assertFalse(store.apply(b("deleted"), b("x"), new Version(1, 1)), "an older copy resurrected the key");
+        }
+    }
+
+    @Test
     void nothingHappensBelowTheThresholds() {
         StoreOptions o = options(dir).segmentBytes(200).compactionThresholds(10_000, 0.5).build();
         try (LogStore store = LogStore.open(o)) {

@@ -1,0 +1,132 @@
+package dev.ringkv.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringkv.ecs.ClusterMember;
+import dev.ringkv.ring.ServerAddress;
+import dev.ringkv.sim.Seeds;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Partitions that fake the evidence of death (issue 17, item 1): a partition that <em>refuses</em>
+ * connections (a firewall's {@code REJECT --reject-with tcp-reset}) makes a live peer look exactly like a
+ * killed one. Nothing may act on that alone: no side without a majority elects an ECS, no server is taken
+ * out of the ring while it may still hold its lease, and no acknowledged write is lost. Every schedule
+ * runs a write load and checks, every simulated millisecond, that no two ECSs could act at once and no two
+ * servers answered for one key at once ({@link SimCluster#assertSafe}).
+ */
+class PartitionSimulationTest {
+
+    /** Everyone on one side, including the dedicated ECS if it is there, cut from everyone on the other. */
+    static void split(SimCluster c, List<ServerAddress> side, boolean refusing) {
+        for (ServerAddress a : side) {
+            for (ServerAddress b : everyone(c)) {
+                if (!side.contains(b)) {
+                    if (refusing) {
+                        c.sim.network().refuse(a, b);
+                    } else {
+                        c.sim.network().cut(a, b);
+                    }
+                }
+            }
+        }
+    }
+
+    static List<ServerAddress> everyone(SimCluster c) {
+        List<ServerAddress> all = new ArrayList<>(c.members);
+        all.add(SimCluster.ECS);
+        return all;
+    }
+
+    /** Load, the fault (which heals itself), settle, stop, check every acknowledged write and safety. */
+    private static void underLoad(SimCluster c, long seed, Runnable fault) {
+        Random r = new Random(seed);
+        ClusterSimulationTest.Load load = new ClusterSimulationTest.Load(c, r, 3);
+        load.start();
+        c.sim.runFor(300);
+        fault.run();
+        assertTrue(c.awaitSettled(60_000), "did not settle after the heal: " + ClusterSimulationTest.describe(c));
+        c.sim.runFor(300);
+        load.stop();
+        c.sim.runFor(12_000);
+        assertTrue(c.awaitSettled(30_000), "did not settle at the end: " + ClusterSimulationTest.describe(c));
+        ClusterSimulationTest.checkFinalValues(c, load.history, r);
+        c.assertSafe();
+    }
+
+    @Test
+    void twoServersBehindARefusingPartitionElectNoEcsAndLoseNoWrite() {
+        Seeds.run(10, 41_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 5)) {
+                List<ServerAddress> pair = new ArrayList<>(c.members).subList(0, 2);
+                underLoad(c, seed, () -> {
+                    split(c, pair, true);
+                    c.sim.runFor(3_000);
+                    for (ServerAddress a : pair) {
+                        assertEquals(null, ((ClusterMember) c.sim.node(a).logic()).ecs(),
+                                a + " took the ECS role with 2 of 5 servers");
+                        assertFalse(c.server(a).hasLease(), a + " still has a lease behind the partition");
+                    }
+                    assertEquals(1, c.ecsTerm(), "the majority's ECS was deposed");
+                    c.sim.network().healAll();
+                });
+                assertEquals(5, c.ecs().ring().size());
+            }
+        });
+    }
+
+    @Test
+    void theEcsDyingDuringARefusingTwoThreeSplitLeavesOneEcsPerTerm() {
+        Seeds.run(10, 42_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 5)) {
+                List<ServerAddress> pair = new ArrayList<>(c.members).subList(0, 2);
+                underLoad(c, seed, () -> {
+                    split(c, pair, true);
+                    c.sim.runFor(50 + new Random(seed).nextInt(500));
+                    c.sim.crash(SimCluster.ECS);
+                    assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 5_000), "the majority elected nobody");
+                    c.sim.runFor(2_000);
+                    assertFalse(pair.contains(c.ecs().self()), "the minority elected " + c.ecs().self());
+                    c.sim.network().healAll();
+                    c.sim.restart(SimCluster.ECS);
+                });
+            }
+        });
+    }
+
+    @Test
+    void refusalsOnTheEcsLinkAloneTakeNoServerOutWhileItMayHoldItsLease() {
+        Seeds.run(10, 43_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 5)) {
+                ServerAddress x = new ArrayList<>(c.members).get((int) (seed % 5));
+                underLoad(c, seed, () -> {
+                    c.sim.network().refuse(SimCluster.ECS, x);
+                    c.sim.runFor(2_000);
+                    c.sim.network().healAll();
+                });
+            }
+        });
+    }
+
+    @Test
+    void aServerIsolatedByRefusalsStopsServingBeforeItsSuccessorTakesOver() {
+        Seeds.run(10, 44_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 3)) {
+                ServerAddress x = new ArrayList<>(c.members).get((int) (seed % 3));
+                underLoad(c, seed, () -> {
+                    c.sim.network().isolateRefusing(x);
+                    assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(x), 5_000), x + " never left the ring");
+                    c.sim.runFor(1_000);
+                    c.sim.network().healAll();
+                });
+                assertEquals(3, c.ecs().ring().size(), x + " did not rejoin");
+            }
+        });
+    }
+}
