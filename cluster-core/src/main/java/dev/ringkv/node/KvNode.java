@@ -1246,14 +1246,14 @@ public final class KvNode implements NodeLogic {
         return false;
     }
 
-    /** Runs one single-key command as if a plain client sent it here; the reply goes to {@code reply}. */
+    /**
+     * Runs one single-key command as if a plain client sent it here; the reply goes to {@code reply}. It
+     * takes the same road as any client command — the lease, the switch of a range being handed over, a
+     * read waiting for the write in flight on its key — so a part of an MGET never returns a value still
+     * being replicated, nor an MSET part is acknowledged in a range that is switching (issue 17, item 6).
+     */
     void execute(byte[][] args, Session.PendingReply reply) {
-        ServerAddress c = ring.coordinatorOf(args[1]);
-        if (c.equals(ctx.self())) {
-            local(new CapturingSession(reply), Commands.name(args), args);
-        } else {
-            forwarder.forward(c, args, 0, reply);
-        }
+        route(new CapturingSession(reply), Commands.name(args), args);
     }
 
     static List<byte[]> keysOf(String name, byte[][] args) {

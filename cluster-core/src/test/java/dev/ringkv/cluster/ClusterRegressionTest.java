@@ -134,4 +134,52 @@ class ClusterRegressionTest {
             }
         }
     }
+
+    /** The first key "prefix0", "prefix1", ... that {@code owner} coordinates (or does not, with {@code not}). */
+    private static String keyOf(SimCluster c, ServerAddress owner, String prefix, boolean not) {
+        for (int i = 0; ; i++) {
+            String k = prefix + i;
+            if (c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8)).equals(owner) != not) {
+                return k;
+            }
+        }
+    }
+
+    /**
+     * Issue 17, item 6: the parts of a multi-key command ran straight into the store, skipping the wait
+     * for a write in flight. An MGET at the coordinator returned a value its replicas did not have yet;
+     * the coordinator then crashed and the value was gone: a read of a value that then disappears.
+     */
+    @Test
+    void anMgetPartWaitsForTheWriteInFlightOnItsKey() {
+        try (SimCluster c = ClusterSimulationTest.start(17_006, 4)) {
+            ServerAddress coordinator = c.upMembers().get(0);
+            String k = keyOf(c, coordinator, "k", false);
+            java.util.List<ServerAddress> holders = c.ecs().ring().replicasOf(k.getBytes(StandardCharsets.UTF_8), 3);
+            ServerAddress outsider = c.upMembers().stream().filter(a -> !holders.contains(a)).findFirst().orElseThrow();
+            String elsewhere = keyOf(c, outsider, "e", false);
+            assertEquals(RespValue.OK, call(c, coordinator, "SET", k, "v1").reply());
+            for (ServerAddress other : holders) {
+                if (!other.equals(coordinator)) {
+                    c.sim.network().slow(coordinator, other, 5_000); // its copies of v2 land in 5 s
+                }
+            }
+            SimClient writer = c.clientOn(coordinator);
+            Outcome v2 = writer.call("SET", k, "v2");
+            c.sim.runFor(20);
+            SimClient reader = c.clientOn(coordinator);
+            Outcome mget = reader.call("MGET", k, elsewhere);
+            c.sim.runFor(100);
+            RespValue seen = mget.isReplied() ? mget.reply() : null;
+            c.sim.crash(coordinator); // before the copies of v2 reach anyone
+            c.sim.network().healAll();
+            c.members.remove(coordinator);
+            assertTrue(c.awaitSettled(30_000), ClusterSimulationTest.describe(c));
+            RespValue now = call(c, c.upMembers().get(0), "GET", k).reply();
+            assertEquals(RespValue.bulk("v1"), now, "v2 was never acknowledged (" + v2.state() + ") and its copies were lost");
+            if (seen instanceof RespValue.Array a) {
+                assertEquals(now, a.items().get(0), "the MGET returned a value that then disappeared");
+            }
+        }
+    }
 }
