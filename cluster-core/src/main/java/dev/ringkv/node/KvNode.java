@@ -774,6 +774,11 @@ public final class KvNode implements NodeLogic {
             requestRingSoon();
             if (attempt < 50) {
                 ctx.schedule(100, () -> startTransfer(from, msg, attempt + 1));
+            } else {
+                // say so rather than leave the ECS waiting for a transfer nobody runs (issue 17, item 11)
+                LOG.warn("{} plan {} transfer {}: ring version {} never reached us; telling the ECS", ctx.self(), planId,
+                        xfer, base);
+                ctx.send(from, Msg.of(Msg.XFER_FAILED, planId, xfer, "the source never got ring version " + base));
             }
             return;
         }
@@ -850,7 +855,7 @@ public final class KvNode implements NodeLogic {
     private void transferAck(byte[][] msg) {
         TransferOut t = outgoing.get(TransferOut.key(Msg.num(msg, 1), (int) Msg.num(msg, 2)));
         if (t != null) {
-            t.onAck((int) Msg.num(msg, 3));
+            t.onAck(Msg.num(msg, 3));
         }
     }
 

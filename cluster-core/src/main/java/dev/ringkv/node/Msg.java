@@ -28,6 +28,7 @@ import java.util.List;
  * replica → coordinator  REPL_ACK id... (every copy that turn made durable) · REPL_NACK id ringVersion (the replica has a newer ring)
  * any → joiner   ECS_IS addr
  * source → target  XFER_DATA plan xfer chunk ringVersion (key kind value term seq)... · XFER_END plan xfer chunk total
+ *                  (chunk: the attempt's random base + the chunk's index, so no attempt counts another's acks)
  *                  FWD_WRITE id key kind value term seq ringVersion
  * target → source  XFER_ACK plan xfer chunk · FWD_ACK id
  * node → node    FWD id hops arg... · FWD_REPLY id resp-encoded-reply

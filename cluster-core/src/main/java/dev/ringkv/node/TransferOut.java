@@ -39,6 +39,12 @@ final class TransferOut {
     private final int window;
     private StoredEntry cursor;
     private int nextChunk;
+    /**
+     * This attempt's chunks go out numbered {@code chunkBase + index}, from a fresh random base: the ECS
+     * sends a failed transfer again under the same plan and index, and an acknowledgement of an earlier
+     * attempt's chunk (late on a slow link) must never count for this one (issue 17, item 11).
+     */
+    private final long chunkBase;
     private int unacked;
     private boolean endSent;
     private boolean finished;
@@ -83,6 +89,7 @@ final class TransferOut {
         this.range = range;
         this.target = target;
         this.lastAckAt = ctx.now();
+        this.chunkBase = (ctx.random().nextLong() & 0x3fffffffffffffffL) >>> 1;
     }
 
     String key() {
@@ -132,7 +139,7 @@ final class TransferOut {
                 parts.add(Msg.XFER_DATA);
                 parts.add(planId);
                 parts.add(xfer);
-                parts.add(nextChunk++);
+                parts.add(chunkBase + nextChunk++);
                 parts.add(base);
                 for (StoredEntry e : batch) {
                     parts.add(e.key());
@@ -150,7 +157,7 @@ final class TransferOut {
             }
             if (!cut && scanned.size() < chunkEntries) {
                 int endChunk = nextChunk++;
-                byte[][] endMsg = Msg.of(Msg.XFER_END, planId, xfer, endChunk, entriesSent);
+                byte[][] endMsg = Msg.of(Msg.XFER_END, planId, xfer, chunkBase + endChunk, entriesSent);
                 inFlight.put(endChunk, endMsg);
                 sentAt.put(endChunk, ctx.now());
                 ctx.send(target, endMsg);
@@ -160,7 +167,15 @@ final class TransferOut {
         }
     }
 
-    void onAck(int chunk) {
+    /** The target made chunk {@code wireChunk} durable (a number as sent: see {@link #chunkBase}). */
+    void onAck(long wireChunk) {
+        long index = wireChunk - chunkBase;
+        if (index < 0 || index >= nextChunk) {
+            LOG.debug("{} plan {} transfer {}: ignoring an acknowledgement of chunk {}, not of this attempt", ctx.self(),
+                    planId, xfer, wireChunk);
+            return;
+        }
+        int chunk = (int) index;
         if (finished || !acked.add(chunk)) {
             return; // a duplicate acknowledgement
         }
