@@ -161,8 +161,8 @@ public final class Ecs implements NodeLogic {
 
     /**
      * The fence's other half (DESIGN §8): may this ECS act — grant leases, declare a silent server DOWN?
-     * Only while a majority of <em>all</em> the ring's members answered within the last {@code timeout -
-     * heartbeat} ms. Servers elect a new ECS only after not hearing this one for at least the election
+     * Only while a majority of <em>all</em> the ring's members answered a heartbeat sent within the last
+     * {@code timeout - heartbeat/4} ms. Servers elect a new ECS only after not hearing this one for at least the election
      * timeout (≥ {@code timeout}), so an ECS cut off with a minority stops granting leases before a new
      * one can act. A member whose connection is refused still counts (DESIGN §1): a partition can refuse
      * connections to a live process, and leaving it out would let each side of a split find a majority.
@@ -181,9 +181,14 @@ public final class Ecs implements NodeLogic {
         return live * 2 > ring.size();
     }
 
-    /** It answered a heartbeat sent within the last {@code timeout - heartbeat} ms: it counts for the quorum. */
+    /**
+     * It answered a heartbeat sent within the last {@code timeout - heartbeat/4} ms (the lease length): it
+     * counts for the quorum. Safe because the age counts from the sending: a member votes for a rival only
+     * after hearing nothing for its election timeout (≥ the ECS timeout), so its last answer was to a
+     * heartbeat sent longer ago than that, and it no longer counts here by the time it votes.
+     */
     private boolean answeredRecently(Member m) {
-        return ctx.now() - m.lastHeard <= config.timeoutMillis() - config.heartbeatMillis();
+        return ctx.now() - m.lastHeard <= leaseMillis();
     }
 
     /** Copies per key in the published ring. */

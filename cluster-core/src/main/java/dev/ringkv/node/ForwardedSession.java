@@ -15,6 +15,8 @@ final class ForwardedSession implements Session {
     private final int hops;
     private final SessionState state = new SessionState();
     private boolean replied;
+    /** The one slot this session's reply goes through, so a cancel can find what it waits on. */
+    private final PendingReply slot = this::reply;
 
     ForwardedSession(NodeContext ctx, ServerAddress origin, long id, int hops) {
         this.ctx = ctx;
@@ -42,7 +44,12 @@ final class ForwardedSession implements Session {
 
     @Override
     public PendingReply defer() {
-        return this::reply;
+        return slot;
+    }
+
+    /** True once its reply went back to the forwarder. */
+    boolean replied() {
+        return replied;
     }
 
     @Override

@@ -13,13 +13,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends a plain client's command to the node that coordinates its key and completes the client's reply
- * slot with the answer (DESIGN §5: any node serves any key). A forward that gets no answer — the peer
- * died, the message was lost — fails with a retryable {@code -TRYAGAIN}, never hangs. Node thread only.
+ * slot with the answer (DESIGN §5: any node serves any key).
+ *
+ * <p>A forward that gets no answer within {@link #TIMEOUT_MILLIS} is <em>cancelled</em>, not failed: a
+ * {@code -TRYAGAIN} tells the client its write may or may not have happened, and DESIGN §1 promises it
+ * will then never take effect after a later acknowledged write — but a forward held up on a slow link
+ * would run whenever it arrives (issue 17, item 4). So the forwarder sends {@code FWD_CANCEL id} behind it
+ * on the same link, again every {@link #CANCEL_RESEND_MILLIS}, and answers the client only once the
+ * coordinator confirms ({@code FWD_CANCELLED id}: from then on it refuses that id, or it had already
+ * stamped it) or the real reply comes. A refused or reset connection fails the forward at once, as
+ * before: the connection it travelled on is gone, and it with it. Node thread only.
  */
 public final class Forwarder {
 
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     static final long TIMEOUT_MILLIS = 5_000;
+    static final long CANCEL_RESEND_MILLIS = 1_000;
     /** A command may be passed on this many times while rings disagree, then it fails retryably. */
     public static final int MAX_HOPS = 3;
 
@@ -27,7 +36,19 @@ public final class Forwarder {
     private final Map<Long, Pending> pending = new HashMap<>();
     private long nextId;
 
-    private record Pending(ServerAddress to, Session.PendingReply slot, Cancellable timeout) {
+    private static final class Pending {
+        final ServerAddress to;
+        final Session.PendingReply slot;
+        Cancellable timer;
+        /** Asked to cancel: waiting for FWD_CANCELLED or the reply. */
+        boolean cancelling;
+        /** Runs once the forward is settled (replied, cancelled or failed): a cancel passed on to us. */
+        List<Runnable> whenSettled;
+
+        Pending(ServerAddress to, Session.PendingReply slot) {
+            this.to = to;
+            this.slot = slot;
+        }
     }
 
     public Forwarder(NodeContext ctx) {
@@ -43,22 +64,68 @@ public final class Forwarder {
         parts[1] = id;
         parts[2] = hops;
         System.arraycopy(args, 0, parts, 3, args.length);
-        Cancellable timeout = ctx.schedule(TIMEOUT_MILLIS, () -> fail(id,
-                "TRYAGAIN no reply from " + to + " within " + TIMEOUT_MILLIS + " ms"));
-        pending.put(id, new Pending(to, slot, timeout));
+        Pending p = new Pending(to, slot);
+        p.timer = ctx.schedule(TIMEOUT_MILLIS, () -> cancel(id));
+        pending.put(id, p);
         ctx.send(to, Msg.of(parts));
     }
 
-    /** Handles FWD_REPLY; returns false for any other message. */
+    /** Asks the coordinator to drop forward {@code id} (or confirm it already ran), until it answers. */
+    private void cancel(long id) {
+        Pending p = pending.get(id);
+        if (p == null) {
+            return;
+        }
+        if (!p.cancelling) {
+            p.cancelling = true;
+            LOG.debug("{} no reply from {} to forward {} within {} ms: cancelling it", ctx.self(), p.to, id, TIMEOUT_MILLIS);
+        }
+        ctx.send(p.to, Msg.of(Msg.FWD_CANCEL, id));
+        p.timer = ctx.schedule(CANCEL_RESEND_MILLIS, () -> cancel(id));
+    }
+
+    /**
+     * A cancel of the forward whose reply goes to {@code slot} was asked of us (we passed the command on):
+     * cancel ours and run {@code confirmed} once it is settled; at once if no forward of ours answers there.
+     */
+    public void cancelFor(Session.PendingReply slot, Runnable confirmed) {
+        for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+            if (e.getValue().slot == slot) {
+                Pending p = e.getValue();
+                if (p.whenSettled == null) {
+                    p.whenSettled = new ArrayList<>();
+                }
+                p.whenSettled.add(confirmed);
+                if (!p.cancelling) {
+                    p.timer.cancel();
+                    cancel(e.getKey());
+                }
+                return;
+            }
+        }
+        confirmed.run();
+    }
+
+    /** Handles FWD_REPLY and FWD_CANCELLED; returns false for any other message. */
     public boolean onMessage(byte[][] msg) {
-        if (!Msg.name(msg).equals(Msg.FWD_REPLY)) {
+        String name = Msg.name(msg);
+        if (name.equals(Msg.FWD_CANCELLED)) {
+            long id = Msg.num(msg, 1);
+            Pending p = pending.get(id);
+            if (p != null) {
+                fail(id, "TRYAGAIN no reply from " + p.to + " within " + TIMEOUT_MILLIS
+                        + " ms; the command was cancelled there and will not run later");
+            }
+            return true;
+        }
+        if (!name.equals(Msg.FWD_REPLY)) {
             return false;
         }
         Pending p = pending.remove(Msg.num(msg, 1));
         if (p == null) {
-            return true; // late reply after a timeout: the client already got TRYAGAIN
+            return true; // late reply after a confirmed cancel: the client already got TRYAGAIN
         }
-        p.timeout.cancel();
+        p.timer.cancel();
         RespValue v;
         try {
             v = RespCodec.decode(msg[2]);
@@ -67,10 +134,20 @@ public final class Forwarder {
             v = RespValue.error("ERR bad reply from " + p.to + ": " + e.getMessage());
         }
         p.slot.complete(v);
+        settled(p);
         return true;
     }
 
-    /** The peer is gone: its pending forwards fail now rather than at their timeout. */
+    private static void settled(Pending p) {
+        if (p.whenSettled != null) {
+            p.whenSettled.forEach(Runnable::run);
+        }
+    }
+
+    /**
+     * The connection to the peer was refused or reset: what we had sent on it is gone with it (a reset
+     * discards what the peer had not read), so its pending forwards fail now rather than at their timeout.
+     */
     public void onPeerUnreachable(ServerAddress peer) {
         List<Long> ids = new ArrayList<>();
         pending.forEach((id, p) -> {
@@ -87,8 +164,9 @@ public final class Forwarder {
     private void fail(long id, String error) {
         Pending p = pending.remove(id);
         if (p != null) {
-            p.timeout.cancel();
+            p.timer.cancel();
             p.slot.complete(RespValue.error(error));
+            settled(p);
         }
     }
 

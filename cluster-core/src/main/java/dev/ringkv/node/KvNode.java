@@ -118,9 +118,10 @@ public final class KvNode implements NodeLogic {
     private int preJoinPending;
     private long preJoinDeadline;
     /** Recently served forwards, by origin and id, so a duplicated message runs once. */
-    private final Map<String, Boolean> seenForwards = new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+    /** Recent forwards by {@code origin#id}: the session each runs in, or {@link #CANCELLED} before it came. */
+    private final Map<String, Object> seenForwards = new java.util.LinkedHashMap<>(1024, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
             return size() > 65_536;
         }
     };
@@ -527,6 +528,7 @@ public final class KvNode implements NodeLogic {
             case Msg.FWD_WRITE -> receiveForwardedWrite(from, msg);
             case Msg.FWD_ACK -> forwardedWriteAcked(Msg.num(msg, 1));
             case Msg.FWD -> serveForwarded(from, msg);
+            case Msg.FWD_CANCEL -> cancelForwarded(from, Msg.num(msg, 1));
             default -> LOG.debug("{} ignoring {} from {}", ctx.self(), Msg.name(msg), from);
         }
     }
@@ -1089,12 +1091,39 @@ public final class KvNode implements NodeLogic {
 
     private void serveForwarded(ServerAddress origin, byte[][] msg) {
         long id = Msg.num(msg, 1);
-        if (seenForwards.put(origin + "#" + id, Boolean.TRUE) != null) {
-            return; // a duplicate delivery: running a write twice could undo a newer one
+        String key = origin + "#" + id;
+        if (seenForwards.containsKey(key)) {
+            return; // a duplicate delivery (running a write twice could undo a newer one), or cancelled
         }
         int hops = (int) Msg.num(msg, 2);
         byte[][] args = Arrays.copyOfRange(msg, 3, msg.length);
-        onCommand(new ForwardedSession(ctx, origin, id, hops + 1), args);
+        ForwardedSession s = new ForwardedSession(ctx, origin, id, hops + 1);
+        seenForwards.put(key, s);
+        onCommand(s, args);
+    }
+
+    private static final Object CANCELLED = new Object();
+
+    /**
+     * {@code FWD_CANCEL}: the forwarder is about to tell its client {@code -TRYAGAIN}, so this forward must
+     * not take effect from now on (DESIGN §1; see {@link Forwarder}). Not seen yet (it is still on its way,
+     * say on a slow link): it is refused when it comes. Already run, or a write already stamped here and
+     * waiting for its copies: it is ordered before anything that follows, so confirming is safe. Passed
+     * on to another node: cancelled there first.
+     */
+    private void cancelForwarded(ServerAddress origin, long id) {
+        String key = origin + "#" + id;
+        Object seen = seenForwards.get(key);
+        Runnable confirm = () -> ctx.send(origin, Msg.of(Msg.FWD_CANCELLED, id));
+        if (seen == null) {
+            seenForwards.put(key, CANCELLED);
+            LOG.debug("{} forward {} from {} cancelled before it arrived", ctx.self(), id, origin);
+            confirm.run();
+        } else if (seen instanceof ForwardedSession s && !s.replied()) {
+            forwarder.cancelFor(s.defer(), confirm);
+        } else {
+            confirm.run();
+        }
     }
 
     // ---- client commands ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import java.util.List;
  *                  FWD_WRITE id key kind value term seq ringVersion
  * target → source  XFER_ACK plan xfer chunk · FWD_ACK id
  * node → node    FWD id hops arg... · FWD_REPLY id resp-encoded-reply
+ *                FWD_CANCEL id (no reply in time: do not run it if not yet run) · FWD_CANCELLED id
  * </pre>
  */
 public final class Msg {
@@ -56,6 +57,8 @@ public final class Msg {
     public static final String FWD_ACK = "FWD_ACK";
     public static final String FWD = "FWD";
     public static final String FWD_REPLY = "FWD_REPLY";
+    public static final String FWD_CANCEL = "FWD_CANCEL";
+    public static final String FWD_CANCELLED = "FWD_CANCELLED";
     public static final String REPL = "REPL";
     public static final String REPL_ACK = "REPL_ACK";
     public static final String REPL_NACK = "REPL_NACK";
@@ -77,7 +80,7 @@ public final class Msg {
     public static final String TOMBSTONE = "T";
 
     /** Every name above, the ones on the write path first (see {@link AsciiNames}). */
-    private static final AsciiNames NAMES = new AsciiNames(List.of(REPL, REPL_ACK, HB, HB_ACK, LEASE, FWD_REPLY, FWD,
+    private static final AsciiNames NAMES = new AsciiNames(List.of(REPL, REPL_ACK, HB, HB_ACK, LEASE, FWD_REPLY, FWD, FWD_CANCEL, FWD_CANCELLED,
             FWD_WRITE, FWD_ACK, REPL_NACK, JOIN, RING_REQUEST, LEAVE, LEFT, ECS_IS, RING, XFER, XFER_ABORT, XFER_DONE,
             XFER_FAILED, XFER_PROGRESS, XFER_DATA, XFER_END, XFER_ACK, UNANSWERED, SWITCH, SWITCH_ACK, DIGEST_REQ,
             DIGEST_REPLY, VOTE_REQ, VOTE, STALE));

@@ -182,4 +182,29 @@ class ClusterRegressionTest {
             }
         }
     }
+
+    /**
+     * Issue 17, item 4: a forward had no deadline. With the link to the coordinator 6 s slow, the forwarder
+     * answered TRYAGAIN at 5 s; the client wrote again (acknowledged), and at 6 s the stale forward ran and
+     * undid it. A TRYAGAIN must mean the command will not take effect after a later acknowledged write.
+     */
+    @Test
+    void aForwardHeldUpOnASlowLinkNeverOverwritesALaterAcknowledgedWrite() {
+        try (SimCluster c = ClusterSimulationTest.start(17_004, 4)) {
+            ServerAddress coordinator = c.upMembers().get(0);
+            String k = keyOf(c, coordinator, "x", false);
+            // a node that holds no copy of the key: the slow link carries the forward and nothing the write needs
+            java.util.List<ServerAddress> holders = c.ecs().ring().replicasOf(k.getBytes(StandardCharsets.UTF_8), 3);
+            ServerAddress via = c.upMembers().stream().filter(a -> !holders.contains(a)).findFirst().orElseThrow();
+            c.sim.network().slow(via, coordinator, 6_000);
+            SimClient first = c.clientOn(via);
+            Outcome old = first.call("SET", k, "old");
+            assertTrue(c.sim.runUntil(() -> !old.isPending(), 60_000), "the forwarded SET never answered");
+            // whatever it answered, the client goes on: a new write, acknowledged, then a read some time later
+            assertEquals(RespValue.OK, call(c, coordinator, "SET", k, "new").reply());
+            c.sim.runFor(10_000);
+            assertEquals(RespValue.bulk("new"), call(c, coordinator, "GET", k).reply(),
+                    "the forward answered " + (old.isReplied() ? old.reply() : old.failure()) + " and then ran late");
+        }
+    }
 }
