@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  *       never acknowledged with fewer copies than the ring asks for.</li>
  *   <li>Reads of a key with a write in flight wait for that write ({@link #whenSettled}), so a client
  *       never reads a value that a crash of this coordinator could still take back.</li>
+ *   <li>A write that fails — its client hears {@code -TRYAGAIN} — is not forgotten: it is applied here and
+ *       may be on some replicas, so it stays in flight, its copies still sent, and reads of its key go on
+ *       waiting until every holder has it (or the key moves to another coordinator). Forgetting it let a
+ *       read here return a value its replicas did not have, which a crash of this node then took back
+ *       (issue 17, item 5). A later write to the key is stamped newer, so it never waits.</li>
  * </ul>
  *
  * <p>Node thread only.
@@ -68,6 +73,8 @@ final class Replication {
         final List<ServerAddress> acked = new ArrayList<>(2);
         final List<Runnable> waiters = new ArrayList<>(0);
         long ringVersion;
+        /** Its client was answered an error: it goes on only to put its copies everywhere (see class notes). */
+        boolean answered;
         byte[][] message;
 
         Pending(long id, byte[] key, Position position, byte[] value, Version version, Ack ack, long now) {
@@ -166,7 +173,7 @@ final class Replication {
             if (!ring.contains(ctx.self()) || !ring.coordinatorOf(w.position).equals(ctx.self())) {
                 // the client hears "unknown", but the copy still goes to the key's new holders, so they do
                 // not disagree about a value the new coordinator may already have (it was forwarded there)
-                w.ack.fail(RespValue.error("TRYAGAIN the key moved to another server while the write was being "
+                answerFailed(w, RespValue.error("TRYAGAIN the key moved to another server while the write was being "
                         + "replicated"));
             }
             List<ServerAddress> now = ring.isEmpty() ? List.of() : replicasOf(ring, w.position, rf);
@@ -200,11 +207,34 @@ final class Replication {
         return others;
     }
 
-    /** Fails every write in flight (the node lost its lease or is leaving the ring). */
+    /**
+     * Answers every write in flight {@code -TRYAGAIN} (the node lost its lease or is leaving the ring); their
+     * copies keep going, and their keys stay in doubt here until every holder has them (see class notes).
+     */
     void failAll(String why) {
         for (Pending w : new ArrayList<>(pending.values())) {
-            finish(w, RespValue.error("TRYAGAIN " + why));
+            answerFailed(w, RespValue.error("TRYAGAIN " + why));
         }
+    }
+
+    /** The client hears the error now; the write stays in flight (once per write). */
+    private void answerFailed(Pending w, RespValue error) {
+        if (!w.answered) {
+            w.answered = true;
+            failed++;
+            w.ack.fail(error);
+        }
+    }
+
+    /** Writes whose client was answered an error and whose copies are still not on every holder. */
+    int inDoubt() {
+        int n = 0;
+        for (Pending w : pending.values()) {
+            if (w.answered) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void finish(Pending w, RespValue error) {
@@ -215,11 +245,12 @@ final class Replication {
             latestByKey.remove(w.keyBytes);
         }
         if (error == null) {
-            acknowledged++;
-            w.ack.done();
+            if (!w.answered) {
+                acknowledged++;
+            }
+            w.ack.done(); // no-op if the client was already answered an error
         } else {
-            failed++;
-            w.ack.fail(error);
+            answerFailed(w, error);
         }
         for (Runnable r : w.waiters) {
             r.run();
@@ -238,11 +269,10 @@ final class Replication {
             ServerAddress reportTo = ecs.get();
             for (Pending w : new ArrayList<>(pending.values())) {
                 long age = now - w.startedAt;
-                if (age >= TIMEOUT_MILLIS) {
-                    LOG.warn("{} write of version {} still lacks copies on {} after {} ms; failing it", ctx.self(),
-                            w.version, w.awaiting, age);
-                    finish(w, RespValue.error("TRYAGAIN replicas " + w.awaiting + " did not confirm the write"));
-                    continue;
+                if (age >= TIMEOUT_MILLIS && !w.answered) {
+                    LOG.warn("{} write of version {} still lacks copies on {} after {} ms; answering TRYAGAIN and "
+                            + "holding its key until they have it", ctx.self(), w.version, w.awaiting, age);
+                    answerFailed(w, RespValue.error("TRYAGAIN replicas " + w.awaiting + " did not confirm the write"));
                 }
                 if (age < RESEND_MILLIS) {
                     continue;

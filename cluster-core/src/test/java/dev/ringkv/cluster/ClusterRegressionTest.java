@@ -207,4 +207,38 @@ class ClusterRegressionTest {
                     "the forward answered " + (old.isReplied() ? old.reply() : old.failure()) + " and then ran late");
         }
     }
+
+    /**
+     * Issue 17, item 5: a write that failed stayed applied at its coordinator and was forgotten there. Cut
+     * off from its replicas, the coordinator answered SET with TRYAGAIN, then served the failed value to a
+     * GET; it crashed, and the new coordinator had the older value: a read of a value that then vanished.
+     */
+    @Test
+    void aFailedWriteIsNotReadAtItsCoordinatorBeforeItsReplicasHaveIt() {
+        try (SimCluster c = ClusterSimulationTest.start(17_005, 3)) {
+            ServerAddress coordinator = c.upMembers().get(0);
+            String k = keyOf(c, coordinator, "x", false);
+            assertEquals(RespValue.OK, call(c, coordinator, "SET", k, "v1").reply());
+            for (ServerAddress other : c.upMembers()) {
+                if (!other.equals(coordinator)) {
+                    c.sim.network().cut(coordinator, other); // from its replicas, not from the ECS
+                }
+            }
+            RespValue failed = call(c, coordinator, "SET", k, "v2").reply();
+            assertTrue(failed instanceof RespValue.Error e && e.code().equals("TRYAGAIN"), "answered " + failed);
+            SimClient reader = c.clientOn(coordinator);
+            Outcome read = reader.call("GET", k);
+            c.sim.runFor(200);
+            RespValue seen = read.isReplied() ? read.reply() : null;
+            c.sim.crash(coordinator);
+            c.members.remove(coordinator);
+            c.sim.network().healAll();
+            assertTrue(c.awaitSettled(30_000), ClusterSimulationTest.describe(c));
+            RespValue now = call(c, c.upMembers().get(0), "GET", k).reply();
+            assertEquals(RespValue.bulk("v1"), now, "no replica ever had v2");
+            if (seen != null) {
+                assertEquals(now, seen, "the coordinator served a failed write that then vanished");
+            }
+        }
+    }
 }
