@@ -163,6 +163,14 @@ public final class RingKvCluster implements AutoCloseable {
     private static final byte[] DEL = ascii("DEL");
     private static final byte[] EXISTS = ascii("EXISTS");
     private static final byte[] MGET = ascii("MGET");
+    private static final byte[] RINGKV = ascii("RINGKV");
+    private static final byte[] ONCE = ascii("ONCE");
+    /**
+     * Write ids: a random start per client, then one more per write. A plain {@code SET} goes out as
+     * {@code RINGKV ONCE id SET key value}, the same id on every retry, so a retry after a lost reply (at
+     * another coordinator, say, after a failover) is not made a second time (issue 17, item 8).
+     */
+    private final AtomicLong nextWriteId = new AtomicLong((ThreadLocalRandom.current().nextLong() >>> 2) + 1);
     private static final byte[] MSET = ascii("MSET");
     private static final byte[] PUT = ascii("PUT");
     private static final byte[] DELETE = ascii("DELETE");
@@ -509,7 +517,9 @@ public final class RingKvCluster implements AutoCloseable {
 
         SingleOp(byte[][] args) {
             super(List.<byte[]>of(args[1]), options.deadline(), ReplicaReads.isRead(args[0]));
-            this.args = args;
+            this.args = isPlainSet(args)
+                    ? new byte[][] {RINGKV, ONCE, ascii(Long.toString(nextWriteId.getAndIncrement())), args[0], args[1], args[2]}
+                    : args;
         }
 
         @Override
@@ -1126,6 +1136,12 @@ public final class RingKvCluster implements AutoCloseable {
             items.add(RespValue.bulk(v));
         }
         return new RespValue.Array(items);
+    }
+
+    /** {@code SET key value} and nothing more (options change what a repeat means: those go as they are). */
+    private static boolean isPlainSet(byte[][] args) {
+        return args.length == 3 && args[0].length == 3 && (args[0][0] | 0x20) == 's' && (args[0][1] | 0x20) == 'e'
+                && (args[0][2] | 0x20) == 't';
     }
 
     private static byte[] ascii(String s) {

@@ -1008,6 +1008,10 @@ public final class KvNode implements NodeLogic {
             return;
         }
         byte[] id = msg[1];
+        if (msg.length == Msg.REPL_WITH_WRITE_ID) {
+            // the client's identity of this write: a retry of it, here after a failover, is not stamped again
+            writeIds.put(Msg.num(msg, msg.length - 1), msg[3], new Version(Msg.num(msg, 6), Msg.num(msg, 7)));
+        }
         applyCopies(from, msg, 3, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
     }
 
@@ -1103,6 +1107,10 @@ public final class KvNode implements NodeLogic {
     }
 
     private static final Object CANCELLED = new Object();
+
+    /** Recent write identities (see {@link WriteIds}); {@link #writeId} is the one of the command running now. */
+    private final WriteIds writeIds = new WriteIds();
+    private long writeId;
 
     /**
      * {@code FWD_CANCEL}: the forwarder is about to tell its client {@code -TRYAGAIN}, so this forward must
@@ -1440,6 +1448,13 @@ public final class KvNode implements NodeLogic {
      * local store's next flush (DESIGN §6), plus the new holder of any key whose range is moving.
      */
     private void write(Session s, List<byte[]> keys, List<byte[]> values, RespValue ok) {
+        long id = writeId;
+        if (id != 0) {
+            WriteIds.Stamped known = writeIds.get(id);
+            if (known != null && Arrays.equals(known.key(), keys.get(0)) && completeKnownWrite(s, known, keys.get(0))) {
+                return;
+            }
+        }
         Session.PendingReply slot = s.defer();
         // acknowledge only while the lease still holds: past it, the range may be someone else's
         Ack ack = new Ack(v -> slot.complete(v == ok && !hasLease()
@@ -1449,6 +1464,9 @@ public final class KvNode implements NodeLogic {
             byte[] key = keys.get(i);
             Version v = nextVersion();
             store.apply(key, values.get(i), v);
+            if (id != 0) {
+                writeIds.put(id, key, v);
+            }
             if (rf > 1 || !outgoing.isEmpty()) {
                 Position p = positionOf(key);
                 if (!outgoing.isEmpty()) {
@@ -1458,7 +1476,7 @@ public final class KvNode implements NodeLogic {
                     }
                 }
                 if (rf > 1) {
-                    replication.replicate(key, p, values.get(i), v, replication.replicasOf(ring, p, rf), ring, ack);
+                    replication.replicate(key, p, values.get(i), v, replication.replicasOf(ring, p, rf), ring, ack, id);
                 }
             }
         }
@@ -1499,6 +1517,64 @@ public final class KvNode implements NodeLogic {
         return new Version(term, seq);
     }
 
+    /**
+     * {@code RINGKV ONCE id SET key value}: a write the client may send again with the same id (see
+     * {@link WriteIds}). It takes the road of any command (lease, coordinator, switch); if this node knows
+     * the id, the write is not stamped again: it is complete if a newer write replaced it, and otherwise
+     * its existing version is sent to every holder that may lack it and acknowledged once they all have it.
+     */
+    private void once(Session s, byte[][] args) {
+        if (args.length != 6 || !Commands.text(args[3]).equalsIgnoreCase("SET")) {
+            s.reply(RespValue.error("ERR usage: RINGKV ONCE id SET key value"));
+            return;
+        }
+        long id;
+        try {
+            id = Long.parseLong(Commands.text(args[2]));
+        } catch (NumberFormatException e) {
+            s.reply(RespValue.error("ERR the write id must be a number"));
+            return;
+        }
+        stats.commandProcessed(); // a client's write, wrapped: load, unlike the rest of RINGKV
+        byte[][] inner = Arrays.copyOfRange(args, 3, args.length);
+        if (commands.validate(s, inner) == null) {
+            return;
+        }
+        writeId = id;
+        try {
+            route(s, "SET", inner);
+        } finally {
+            writeId = 0;
+        }
+    }
+
+    /**
+     * A retried write this node already knows (see {@link #once}): answers it without stamping it again.
+     * Returns false if the write must be made after all (this node does not hold what the id stamped).
+     */
+    private boolean completeKnownWrite(Session s, WriteIds.Stamped known, byte[] key) {
+        StoredEntry current = store.get(key);
+        if (current == null || current.version().compareTo(known.version()) < 0) {
+            return false;
+        }
+        Session.PendingReply slot = s.defer();
+        if (current.version().compareTo(known.version()) > 0) {
+            slot.complete(RespValue.OK); // it took effect, and a newer write has replaced it since
+            return true;
+        }
+        Ack ack = new Ack(v -> slot.complete(v == RespValue.OK && !hasLease()
+                ? RespValue.error("TRYAGAIN " + ctx.self() + " lost its lease before the write was confirmed") : v),
+                RespValue.OK);
+        int rf = replicationFactor();
+        if (rf > 1) {
+            Position p = positionOf(key);
+            replication.replicate(key, p, current.value(), current.version(), replication.replicasOf(ring, p, rf), ring,
+                    ack, writeId);
+        }
+        ackWhenDurable(ack);
+        return true;
+    }
+
     private void ringkv(Session s, byte[][] args) {
         String sub = Commands.text(args[1]).toUpperCase(Locale.ROOT);
         switch (sub) {
@@ -1512,6 +1588,7 @@ public final class KvNode implements NodeLogic {
             case "STATUS", "WATCH" -> s.reply(ecs() == null ? RespValue.error("ERR this server is standalone: it has no ECS")
                     : RespValue.error("ECS " + ecs() + " (ask the ECS: RINGKV " + sub + ")"));
             case "ENTRIES" -> Entries.list(s, store, args);
+            case "ONCE" -> once(s, args);
             case "DIGEST" -> digestCommand(s, args);
             default -> s.reply(RespValue.error("ERR unknown subcommand '" + Commands.text(args[1])
                     + "'. Try RINGKV ROUTING, RINGKV ECS, RINGKV ENTRIES, RINGKV DIGEST, RINGKV STATUS or RINGKV WATCH."));

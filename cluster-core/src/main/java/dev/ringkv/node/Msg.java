@@ -24,7 +24,7 @@ import java.util.List;
  *                DIGEST_REQ check index fromHex toHex term
  * server → ECS   STALE term ecs (the message carried an older term than the ECS this server follows)
  * server → server  VOTE_REQ kind term candidate ringVersion · VOTE kind term granted voter voterTerm (see Election)
- * coordinator → replica  REPL id ringVersion key kind value term seq
+ * coordinator → replica  REPL id ringVersion key kind value term seq [writeId] (the client's id of a write it may retry)
  * replica → coordinator  REPL_ACK id... (every copy that turn made durable) · REPL_NACK id ringVersion (the replica has a newer ring)
  * any → joiner   ECS_IS addr
  * source → target  XFER_DATA plan xfer chunk ringVersion (key kind value term seq)... · XFER_END plan xfer chunk total
@@ -58,6 +58,8 @@ public final class Msg {
     public static final String FWD = "FWD";
     public static final String FWD_REPLY = "FWD_REPLY";
     public static final String FWD_CANCEL = "FWD_CANCEL";
+    /** The length of a {@code REPL} that carries the client's write id (see {@code WriteIds}). */
+    static final int REPL_WITH_WRITE_ID = 9;
     public static final String FWD_CANCELLED = "FWD_CANCELLED";
     public static final String REPL = "REPL";
     public static final String REPL_ACK = "REPL_ACK";

@@ -75,6 +75,8 @@ final class Replication {
         long ringVersion;
         /** Its client was answered an error: it goes on only to put its copies everywhere (see class notes). */
         boolean answered;
+        /** The client's identity of the write (0: none), sent with its copies (see {@code WriteIds}). */
+        long writeId;
         byte[][] message;
 
         Pending(long id, byte[] key, Position position, byte[] value, Version version, Ack ack, long now) {
@@ -113,11 +115,13 @@ final class Replication {
      * Sends the write to {@code replicas} (this node excluded) under {@code ring}; {@code ack} gets one
      * more copy to wait for, done when all of them have it.
      */
-    void replicate(byte[] key, Position p, byte[] value, Version v, List<ServerAddress> replicas, Ring ring, Ack ack) {
+    void replicate(byte[] key, Position p, byte[] value, Version v, List<ServerAddress> replicas, Ring ring, Ack ack,
+                   long writeId) {
         if (replicas.isEmpty()) {
             return;
         }
         Pending w = new Pending(++nextId, key, p, value, v, ack, ctx.now());
+        w.writeId = writeId;
         ack.expect();
         for (ServerAddress r : replicas) {
             if (!w.awaiting.contains(r)) {
@@ -135,6 +139,10 @@ final class Replication {
     }
 
     private static byte[][] message(Pending w) {
+        if (w.writeId != 0) {
+            return Msg.of(Msg.REPL, w.id, w.ringVersion, w.key, w.value == null ? Msg.TOMBSTONE : Msg.VALUE,
+                    w.value == null ? new byte[0] : w.value, w.version.term(), w.version.seq(), w.writeId);
+        }
         return Msg.of(Msg.REPL, w.id, w.ringVersion, w.key, w.value == null ? Msg.TOMBSTONE : Msg.VALUE,
                 w.value == null ? new byte[0] : w.value, w.version.term(), w.version.seq());
     }

@@ -241,4 +241,30 @@ class ClusterRegressionTest {
             }
         }
     }
+
+    /**
+     * Issue 17, item 8: the routing client sent a timed-out SET again, and the retry — at the new coordinator
+     * after a failover — was stamped anew, so the one write took effect a second time, over a newer
+     * acknowledged write. A retry carries the write's id ({@code RINGKV ONCE}) and is not made again.
+     */
+    @Test
+    void aRetriedWriteIsNotMadeASecondTimeAfterAFailover() {
+        try (SimCluster c = ClusterSimulationTest.start(17_008, 3)) {
+            ServerAddress coordinator = c.upMembers().get(0);
+            String k = keyOf(c, coordinator, "x", false);
+            // applied and copied everywhere; imagine its reply lost on the way back to the client
+            assertEquals(RespValue.OK, call(c, coordinator, "RINGKV", "ONCE", "42", "SET", k, "v1").reply());
+            c.sim.crash(coordinator);
+            c.members.remove(coordinator);
+            assertTrue(c.awaitSettled(30_000), ClusterSimulationTest.describe(c));
+            ServerAddress now = c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8));
+            assertEquals(RespValue.OK, call(c, now, "SET", k, "v2").reply()); // another client, acknowledged
+            // the routing client's retry of its first write, with the same id, at the new coordinator
+            assertEquals(RespValue.OK, call(c, now, "RINGKV", "ONCE", "42", "SET", k, "v1").reply());
+            assertEquals(RespValue.bulk("v2"), call(c, now, "GET", k).reply(), "the retry made the write again");
+            // an id it has never seen is a write like any other
+            assertEquals(RespValue.OK, call(c, now, "RINGKV", "ONCE", "43", "SET", k, "v3").reply());
+            assertEquals(RespValue.bulk("v3"), call(c, now, "GET", k).reply());
+        }
+    }
 }
