@@ -893,7 +893,7 @@ public final class KvNode implements NodeLogic {
         }, RespValue.OK);
         for (int i = first; i + 4 < msg.length; i += 5) {
             byte[] value = Msg.isTombstone(msg[i + 1]) ? null : msg[i + 2];
-            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4)), ack);
+            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), 0, Msg.num(msg, i + 4)), ack);
         }
         ackWhenDurable(ack);
     }
@@ -1010,7 +1010,7 @@ public final class KvNode implements NodeLogic {
         byte[] id = msg[1];
         if (msg.length == Msg.REPL_WITH_WRITE_ID) {
             // the client's identity of this write: a retry of it, here after a failover, is not stamped again
-            writeIds.put(Msg.num(msg, msg.length - 1), msg[3], new Version(Msg.num(msg, 6), Msg.num(msg, 7)));
+            writeIds.put(Msg.num(msg, msg.length - 1), msg[3], new Version(Msg.num(msg, 6), 0, Msg.num(msg, 7)));
         }
         applyCopies(from, msg, 3, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
     }
@@ -1514,7 +1514,7 @@ public final class KvNode implements NodeLogic {
     private Version nextVersion() {
         long floor = (ring == null ? 0 : ring.version()) << 40;
         seq = Math.max(seq + 1, floor);
-        return new Version(term, seq);
+        return new Version(term, 0, seq);
     }
 
     /**
@@ -1660,7 +1660,7 @@ public final class KvNode implements NodeLogic {
                     .append("fsync:").append(config.fsyncPolicyName()).append("\r\n")
                     .append("disk_bytes:").append(store.diskBytes()).append("\r\n")
                     .append("live_bytes:").append(store.liveBytes()).append("\r\n")
-                    .append("last_version:").append(Version.max(store.highestVersion(), new Version(term, seq)))
+                    .append("last_version:").append(Version.max(store.highestVersion(), new Version(term, 0, seq)))
                     .append("\r\n\r\n");
         }
         if (all || sec.equals("ring")) {

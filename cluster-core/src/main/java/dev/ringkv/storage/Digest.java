@@ -2,8 +2,9 @@ package dev.ringkv.storage;
 
 /**
  * A summary of what a store holds in a range (DESIGN §6, anti-entropy): the number of entries, tombstones
- * included, and an order-independent 64-bit hash of each entry's key position, version and liveness. Two
- * replicas of a range agree exactly when their digests are equal (up to a 2<sup>-64</sup> accident).
+ * included, and an order-independent 64-bit hash of each entry's key position, whole version (term, ring
+ * version and sequence) and liveness. Two replicas of a range agree exactly when their digests are equal
+ * (up to a 2<sup>-64</sup> accident).
  *
  * @param entries entries in the range, tombstones included
  * @param hash the wrapping sum of every entry's mixed hash
@@ -16,6 +17,7 @@ public record Digest(long entries, long hash) {
     public Digest plus(long positionHi, long positionLo, Version version, boolean tombstone) {
         long h = mix(positionHi ^ mix(positionLo));
         h = mix(h ^ version.term() * 0x9E3779B97F4A7C15L);
+        h = mix(h ^ version.ring() * 0xC2B2AE3D27D4EB4FL);
         h = mix(h ^ version.seq());
         h = mix(h ^ (tombstone ? 0x5bd1e995L : 0x27d4eb2fL));
         return new Digest(entries + 1, hash + h);

@@ -31,7 +31,9 @@ final class KeyDir {
 
     /**
      * Where a key's newest record is, and its value if small enough to keep in memory. The position and
-     * the version are held as plain fields, not objects: two objects fewer per key (64 bytes of heap).
+     * the version are held as plain fields, not objects: two objects fewer per key (64 bytes of heap). The
+     * record's size is not kept but derived (from its segment's format and the key and value lengths): that
+     * spares the 4 bytes the version's ring field would otherwise have cost, so an entry stays at 88 bytes.
      */
     static final class Entry {
         /** The key's bytes (never modified), and their {@link KeyTable#hash}. */
@@ -43,10 +45,10 @@ final class KeyDir {
         final int bias;
         Segment segment;
         long offset;
-        int recordSize;
         int valueLength;
         /** The record's version. */
         private long term;
+        private long ring;
         private long seq;
         /** Where the value is kept in memory ({@link ValueArena}), or {@link ValueArena#NONE}. */
         long inline = ValueArena.NONE;
@@ -63,27 +65,36 @@ final class KeyDir {
             return new Position(hi, lo);
         }
 
+        /** The size of its record in its segment. */
+        int recordSize() {
+            return segment.recordSize(key.length, valueLength);
+        }
+
         Version version() {
-            return new Version(term, seq);
+            return new Version(term, ring, seq);
         }
 
         long term() {
             return term;
         }
 
+        long ring() {
+            return ring;
+        }
+
         long seq() {
             return seq;
         }
 
-        void version(Version v) {
-            term = v.term();
-            seq = v.seq();
+        void version(long term, long ring, long seq) {
+            this.term = term;
+            this.ring = ring;
+            this.seq = seq;
         }
 
         /** Whether {@code v} is newer than this entry's version, without making a Version of it. */
         boolean isOlderThan(Version v) {
-            int c = Long.compare(v.term(), term);
-            return c > 0 || c == 0 && v.seq() > seq;
+            return Version.compare(v.term(), v.ring(), v.seq(), term, ring, seq) > 0;
         }
 
         boolean isTombstone() {
@@ -129,23 +140,27 @@ final class KeyDir {
      * {@link ValueArena#NONE}). The slot of the value it held is not freed here: the caller frees it once
      * no rollback can bring it back.
      */
-    void place(Entry e, Segment segment, long offset, int recordSize, int valueLength, Version version, long inline) {
+    void place(Entry e, Segment segment, long offset, int valueLength, Version version, long inline) {
+        place(e, segment, offset, valueLength, version.term(), version.ring(), version.seq(), inline);
+    }
+
+    /** {@link #place(Entry, Segment, long, int, Version, long)} with the version as its three fields. */
+    void place(Entry e, Segment segment, long offset, int valueLength, long term, long ring, long seq, long inline) {
         unaccount(e);
         e.segment = segment;
         e.offset = offset;
-        e.recordSize = recordSize;
         e.valueLength = valueLength;
-        e.version(version);
+        e.version(term, ring, seq);
         e.inline = inline;
         account(e);
     }
 
-    /** The same record, copied elsewhere by compaction. */
+    /** The same record, copied elsewhere by compaction (in that segment's format: its size may differ). */
     void move(Entry e, Segment segment, long offset) {
-        e.segment.liveBytes -= e.recordSize;
+        e.segment.liveBytes -= e.recordSize();
         e.segment = segment;
         e.offset = offset;
-        segment.liveBytes += e.recordSize;
+        segment.liveBytes += e.recordSize();
     }
 
     /** Forgets the entry, and frees its value's slot. */
@@ -178,7 +193,7 @@ final class KeyDir {
         if (e.segment == null) {
             return;
         }
-        e.segment.liveBytes -= e.recordSize;
+        e.segment.liveBytes -= e.recordSize();
         if (e.isTombstone()) {
             tombstones--;
         } else {
@@ -188,7 +203,7 @@ final class KeyDir {
     }
 
     private void account(Entry e) {
-        e.segment.liveBytes += e.recordSize;
+        e.segment.liveBytes += e.recordSize();
         if (e.isTombstone()) {
             tombstones++;
         } else {

@@ -68,11 +68,11 @@ public final class LogStore implements Store {
     private Consumer<String> crashPoints = name -> { };
 
     /**
-     * What {@link #apply} changed, to put back if the flush fails; the old version as its two numbers, so a
-     * write allocates no Version for a rollback that almost never happens.
+     * What {@link #apply} changed, to put back if the flush fails; the old version as its three numbers, so
+     * a write allocates no Version for a rollback that almost never happens.
      */
-    private record Undo(KeyDir.Entry entry, boolean added, Segment segment, long offset, int recordSize,
-                        int valueLength, long term, long seq, long inline, Version highestBefore) {
+    private record Undo(KeyDir.Entry entry, boolean added, Segment segment, long offset, int valueLength,
+                        long term, long ring, long seq, long inline, Version highestBefore) {
     }
 
     private LogStore(StoreOptions options, Path dir, DirectoryLock lock, Recovery.Result recovered) throws IOException {
@@ -156,19 +156,19 @@ public final class LogStore implements Store {
             return false;
         }
         long offset = active.size + batch.length();
-        int recordSize = batch.appendRecord(key, value, version);
+        batch.appendRecord(key, value, version);
         if (e == null) {
             // The MD5 is paid once per new key; updates reuse the entry and its place in the ring order.
             e = keyDir.add(key.clone(), Hashing.position(key));
             undo.add(new Undo(e, true, null, 0, 0, 0, 0, 0, ValueArena.NONE, highest));
         } else {
-            undo.add(new Undo(e, false, e.segment, e.offset, e.recordSize, e.valueLength, e.term(), e.seq(), e.inline,
+            undo.add(new Undo(e, false, e.segment, e.offset, e.valueLength, e.term(), e.ring(), e.seq(), e.inline,
                     highest));
         }
         int valueLength = value == null ? RecordCodec.TOMBSTONE : value.length;
         long inline = value != null && value.length <= options.inlineValueBytes() ? keyDir.values().store(value)
                 : ValueArena.NONE;
-        keyDir.place(e, active, offset, recordSize, valueLength, version, inline);
+        keyDir.place(e, active, offset, valueLength, version, inline);
         highest = Version.max(highest, version);
         return true;
     }
@@ -263,8 +263,8 @@ public final class LogStore implements Store {
                 keyDir.remove(u.entry()); // frees the slot of its value
             } else {
                 keyDir.values().free(u.entry().inline);
-                keyDir.place(u.entry(), u.segment(), u.offset(), u.recordSize(), u.valueLength(),
-                        new Version(u.term(), u.seq()), u.inline());
+                keyDir.place(u.entry(), u.segment(), u.offset(), u.valueLength(), u.term(), u.ring(), u.seq(),
+                        u.inline());
             }
             highest = u.highestBefore();
         }
@@ -315,7 +315,7 @@ public final class LogStore implements Store {
     /** Header-only leftovers of earlier runs: the new active segment's header now carries their high-water mark. */
     private void removeEmptySegments() {
         List<Segment> empty = segments.values().stream()
-                .filter(s -> s != active && s.size == Segment.HEADER_BYTES && !s.isDamaged()).toList();
+                .filter(s -> s != active && s.size == s.headerBytes && !s.isDamaged()).toList();
         for (Segment s : empty) {
             segments.remove(s.id);
             s.close();
@@ -447,18 +447,18 @@ public final class LogStore implements Store {
         if (e.inline != ValueArena.NONE) {
             return keyDir.values().read(e.inline, e.valueLength);
         }
-        int valueAt = RecordCodec.HEADER_BYTES + e.key.length;
+        int valueAt = e.segment.recordHeaderBytes + e.key.length;
         if (e.segment == active && e.offset >= active.size) {
             return batch.copy((int) (e.offset - active.size) + valueAt, e.valueLength);
         }
         byte[] record;
         try {
-            record = e.segment.readRecord(e.offset, e.recordSize);
+            record = e.segment.readRecord(e.offset, e.recordSize());
         } catch (IOException x) {
             throw new StorageException("disk read failed: " + StoreFiles.describe(x), x);
         }
         if (!RecordCodec.checksumMatches(record, 0, record.length, readCrc)
-                || !Arrays.equals(record, RecordCodec.HEADER_BYTES, valueAt, e.key, 0, e.key.length)) {
+                || !Arrays.equals(record, e.segment.recordHeaderBytes, valueAt, e.key, 0, e.key.length)) {
             log.warn("{} {}: the record at offset {} no longer matches its checksum", dir, e.segment.name(), e.offset);
             throw new StorageException("the stored value is damaged (" + e.segment.name() + ", offset " + e.offset
                     + ": checksum mismatch)");
@@ -550,7 +550,7 @@ public final class LogStore implements Store {
         for (Segment s : segments.values()) {
             if (s != active) {
                 dead += s.deadBytes();
-                total += s.size - Segment.HEADER_BYTES;
+                total += s.size - s.headerBytes;
             }
         }
         return dead > 0 && dead >= options.compactionMinDeadBytes() && dead >= options.compactionDeadRatio() * total;
@@ -593,9 +593,12 @@ public final class LogStore implements Store {
 
         @Override
         public boolean tombstoneDroppable(Version version) {
-            // the retention alone decides, whatever the terms: a member keeps tombstones forever, and an
-            // election (a newer term) must not make older tombstones droppable, or an older copy arriving
-            // later resurrects the key (issue 17). Sequence numbers run on across terms (a Lamport clock).
+            // the retention alone decides, whatever the terms and ring versions: a member keeps tombstones
+            // forever, and an election (a newer term) or a new ring must not make older tombstones droppable,
+            // or an older copy arriving later resurrects the key (issue 17). Sequence numbers run on across
+            // terms and rings (a Lamport clock), so their distance alone measures the age. (The highest
+            // version's seq can lag the largest seq held, when a newer ring's clock was behind: that only
+            // keeps a tombstone longer.)
             long retention = options.tombstoneRetention();
             if (retention == 0) {
                 return true;

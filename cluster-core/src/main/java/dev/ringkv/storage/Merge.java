@@ -3,6 +3,7 @@ package dev.ringkv.storage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -30,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * hash lookup per dead record; a record whose value is kept in memory (or a tombstone) is not even read,
  * but encoded again from the directory. Either way every entry pointing into an input is moved before the
  * commit.
+ *
+ * <p>Outputs are written in the current segment format. A record of a format-1 input (no ring field) is
+ * encoded again rather than copied byte for byte, its version read as ring 0: so compaction is also what
+ * moves an old data directory to the new format.
  *
  * <p>Owner thread only. A step that throws leaves a consistent store: the step's pointer moves are applied
  * only after its bytes were written, and the caller abandons the merge (outputs stay as ordinary segments).
@@ -89,15 +94,17 @@ final class Merge {
 
     void start() throws IOException {
         long bytes = 0;
+        long headers = 0;
         long dead = 0;
         for (Segment s : inputs) {
             bytes += s.size;
+            headers += s.headerBytes;
             dead += s.deadBytes();
         }
         inputSet.addAll(inputs);
         long entries = keyDir.liveKeys() + keyDir.tombstones();
         long avgRecord = RecordCodec.HEADER_BYTES + (keyDir.liveKeys() == 0 ? 0 : keyDir.liveBytes() / keyDir.liveKeys());
-        byEntries = entries * 2 < (bytes - (long) inputs.size() * Segment.HEADER_BYTES) / Math.max(1, avgRecord);
+        byEntries = entries * 2 < (bytes - headers) / Math.max(1, avgRecord);
         log.info("{} compaction started: merging {} segments ({} bytes, {} dead){}", dir, inputs.size(), bytes, dead,
                 byEntries ? " by walking the key directory" : "");
         // Always at least one output: its header carries the high-water version past the inputs' removal.
@@ -119,7 +126,7 @@ final class Merge {
                     return false;
                 }
                 Segment in = inputs.get(inputIndex);
-                reader = new SegmentReader(in.channel, Segment.HEADER_BYTES, in.readableEnd, READ_WINDOW_BYTES);
+                reader = new SegmentReader(in, in.readableEnd, READ_WINDOW_BYTES);
             }
             Segment in = inputs.get(inputIndex);
             if (!reader.next()) {
@@ -142,15 +149,21 @@ final class Merge {
                 drops.add(e);
                 continue;
             }
+            boolean sameFormat = reader.format() == Segment.FORMAT_VERSION;
+            int outputSize = sameFormat ? reader.size() : RecordCodec.size(reader.keyLength(), reader.valueLength());
             long outputEnd = output.size + pending.length();
-            if (outputEnd > Segment.HEADER_BYTES && outputEnd + reader.size() > segmentBytes) {
+            if (outputEnd > output.headerBytes && outputEnd + outputSize > segmentBytes) {
                 writePending();
                 output.force();
                 newOutput();
                 outputEnd = output.size;
             }
             moves.add(new Move(e, outputEnd));
-            reader.copyRecordTo(pending);
+            if (sameFormat) {
+                reader.copyRecordTo(pending);
+            } else {
+                pending.appendRecord(reader.key(), reader.value(), reader.version());
+            }
         }
         writePending();
         return true;
@@ -182,13 +195,14 @@ final class Merge {
                 continue;
             }
             copied++;
-            bytes += e.recordSize;
+            bytes += e.recordSize();
             if (e.isTombstone() && host.tombstoneDroppable(e.version())) {
                 drops.add(e);
                 continue;
             }
             long outputEnd = output.size + pending.length();
-            if (outputEnd > Segment.HEADER_BYTES && outputEnd + e.recordSize > segmentBytes) {
+            int outputSize = RecordCodec.size(e.key.length, e.valueLength);
+            if (outputEnd > output.headerBytes && outputEnd + outputSize > segmentBytes) {
                 writePending(); // drops tombstones: the directory changes, so the walk restarts after the cursor
                 walk = null;
                 output.force();
@@ -206,7 +220,8 @@ final class Merge {
     /**
      * Appends the entry's record to the pending output. A tombstone, or a value kept in memory, is encoded
      * again from the directory (the same bytes: a record is a function of key, value and version), which
-     * spares a read of the disk per record; other values are read from their input and checked.
+     * spares a read of the disk per record; other values are read from their input and checked, and copied
+     * as they are unless the input is of an older format.
      */
     private void copyRecord(KeyDir.Entry e) throws IOException {
         if (e.isTombstone() || e.inline != ValueArena.NONE) {
@@ -214,12 +229,17 @@ final class Merge {
             pending.appendRecord(e.key, value, e.version());
             return;
         }
-        byte[] record = e.segment.readRecord(e.offset, e.recordSize);
+        byte[] record = e.segment.readRecord(e.offset, e.recordSize());
         bytesRead += record.length;
         if (!RecordCodec.checksumMatches(record, 0, record.length, crc)) {
             throw new IOException(e.segment.name() + " became unreadable at offset " + e.offset + " (checksum mismatch)");
         }
-        pending.appendRaw(record, 0, record.length);
+        if (e.segment.format == Segment.FORMAT_VERSION) {
+            pending.appendRaw(record, 0, record.length);
+        } else {
+            int valueAt = e.segment.recordHeaderBytes + e.key.length;
+            pending.appendRecord(e.key, Arrays.copyOfRange(record, valueAt, record.length), e.version());
+        }
     }
 
     private void newOutput() throws IOException {

@@ -128,7 +128,8 @@ final class Recovery {
             throw new StorageException("cannot open data directory " + dir + ": " + name + " has " + header.problem());
         }
         if (header.ok()) {
-            segments.put(f.id(), new Segment(f.id(), f.path(), header.kind(), header.highWater(), channel, size, size));
+            segments.put(f.id(), new Segment(f.id(), f.path(), header.kind(), header.format(), header.highWater(),
+                    channel, size, size));
             return;
         }
         Segment.closeQuietly(channel);
@@ -149,7 +150,7 @@ final class Recovery {
     }
 
     private void readRecords(Segment s, boolean mayHaveTornTail) throws IOException {
-        SegmentReader reader = new SegmentReader(s.channel, Segment.HEADER_BYTES, s.size);
+        SegmentReader reader = new SegmentReader(s, s.size, SegmentReader.DEFAULT_WINDOW_BYTES);
         while (reader.next()) {
             Version version = reader.version();
             highest = Version.max(highest, version);
@@ -164,7 +165,7 @@ final class Recovery {
             long replaced = e.inline;
             long inline = valueLength >= 0 && valueLength <= inlineValueBytes ? keyDir.values().store(reader.value())
                     : ValueArena.NONE;
-            keyDir.place(e, s, reader.offset(), reader.size(), valueLength, version, inline);
+            keyDir.place(e, s, reader.offset(), valueLength, version, inline);
             keyDir.values().free(replaced); // no rollback during recovery
         }
         if (reader.problem() == null) {

@@ -12,17 +12,24 @@ import java.util.zip.CRC32C;
 
 /**
  * One append-only file {@code segment-<10-digit id>.log} (DESIGN §9). It starts with a header:
- * {@code [magic "RKV1":4][format:2][kind:1][reserved:1][high-water term:8][seq:8][crc32c:4]}; the
+ * {@code [magic "RKV1":4][format:2][kind:1][reserved:1][high-water term:8][ring:8][seq:8][crc32c:4]}; the
  * high-water version is the highest version the store held when the file was created, so
  * {@link Store#highestVersion()} survives compaction dropping the records that carried it.
+ *
+ * <p>Formats: 2 (written now) gave versions their ring field, in the header and in every record
+ * ({@link RecordCodec}). Format 1 (a 28-byte header without the ring field) is still read, its versions as
+ * ring 0; compaction rewrites its live records in format 2. A newer format is refused.
  *
  * <p>Owned by the store's thread, except {@link #force()}, which the background fsync may call.
  */
 final class Segment {
 
-    static final int HEADER_BYTES = 28;
+    /** Header bytes of a segment as written now (format 2). */
+    static final int HEADER_BYTES = 36;
+    /** Header bytes of a format-1 segment. */
+    static final int FORMAT_1_HEADER_BYTES = 28;
     static final int MAGIC = 0x524B5631; // "RKV1"
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
 
     /** Who wrote the file: at most one file of each kind can have a torn tail after a crash. */
     enum Kind {
@@ -35,6 +42,12 @@ final class Segment {
     final long id;
     final Path path;
     final Kind kind;
+    /** The file's format (1 or 2): how long its header and its records' headers are. */
+    final int format;
+    /** Where the records start: the length of the file's header. */
+    final int headerBytes;
+    /** Header bytes of each of its records ({@link RecordCodec#headerBytes(int)}). */
+    final int recordHeaderBytes;
     final Version highWater;
     final FileChannel channel;
     /** Bytes in the file that belong to it (the active segment: written and flushed). */
@@ -44,10 +57,14 @@ final class Segment {
     /** Bytes of records the key directory points at. */
     long liveBytes;
 
-    Segment(long id, Path path, Kind kind, Version highWater, FileChannel channel, long size, long readableEnd) {
+    Segment(long id, Path path, Kind kind, int format, Version highWater, FileChannel channel, long size,
+            long readableEnd) {
         this.id = id;
         this.path = path;
         this.kind = kind;
+        this.format = format;
+        this.headerBytes = headerBytes(format);
+        this.recordHeaderBytes = RecordCodec.headerBytes(format);
         this.highWater = highWater;
         this.channel = channel;
         this.size = size;
@@ -70,7 +87,17 @@ final class Segment {
             Files.deleteIfExists(path);
             throw e;
         }
-        return new Segment(id, path, kind, highWater, channel, HEADER_BYTES, HEADER_BYTES);
+        return new Segment(id, path, kind, FORMAT_VERSION, highWater, channel, HEADER_BYTES, HEADER_BYTES);
+    }
+
+    /** Header bytes of a segment of this format (1 or 2). */
+    static int headerBytes(int format) {
+        return format == 1 ? FORMAT_1_HEADER_BYTES : HEADER_BYTES;
+    }
+
+    /** Size of a record of this segment with these lengths ({@link RecordCodec#TOMBSTONE} for a tombstone). */
+    int recordSize(int keyLength, int valueLength) {
+        return RecordCodec.size(recordHeaderBytes, keyLength, valueLength);
     }
 
     static byte[] encodeHeader(Kind kind, Version highWater) {
@@ -81,6 +108,7 @@ final class Segment {
         h[p++] = (byte) (kind.ordinal() + 1);
         h[p++] = 0;
         p = RecordCodec.putLong(h, p, highWater.term());
+        p = RecordCodec.putLong(h, p, highWater.ring());
         p = RecordCodec.putLong(h, p, highWater.seq());
         CRC32C crc = new CRC32C();
         crc.update(h, 0, p);
@@ -89,41 +117,51 @@ final class Segment {
     }
 
     /** What a file's first bytes say: a header, or why they are not one. */
-    record HeaderCheck(Kind kind, Version highWater, String problem, boolean unsupportedFormat) {
+    record HeaderCheck(Kind kind, int format, Version highWater, String problem, boolean unsupportedFormat) {
         boolean ok() {
             return problem == null;
         }
     }
 
     static HeaderCheck readHeader(FileChannel channel, long fileSize) throws IOException {
-        if (fileSize < HEADER_BYTES) {
+        if (fileSize < FORMAT_1_HEADER_BYTES) {
             return bad("the file is " + fileSize + " bytes, shorter than a segment header");
         }
-        byte[] h = new byte[HEADER_BYTES];
+        byte[] h = new byte[(int) Math.min(fileSize, HEADER_BYTES)];
         readFully(channel, ByteBuffer.wrap(h), 0);
         if (RecordCodec.getInt(h, 0) != MAGIC) {
             return bad("not a RingKV segment (bad magic)");
         }
-        CRC32C crc = new CRC32C();
-        crc.update(h, 0, HEADER_BYTES - 4);
-        if ((int) crc.getValue() != RecordCodec.getInt(h, HEADER_BYTES - 4)) {
-            return bad("header checksum mismatch");
-        }
         int format = (h[4] & 0xff) << 8 | (h[5] & 0xff);
-        if (format != FORMAT_VERSION) {
-            return new HeaderCheck(null, null, "segment format version " + format + " (this RingKV reads version "
-                    + FORMAT_VERSION + ")", true);
+        if (format > FORMAT_VERSION) {
+            // refused rather than set aside: a newer RingKV wrote it, and its data must not be given up
+            return new HeaderCheck(null, format, null, "segment format version " + format
+                    + " (this RingKV reads versions 1 to " + FORMAT_VERSION + ")", true);
+        }
+        if (format < 1) {
+            return bad("unknown segment format version " + format);
+        }
+        int length = headerBytes(format);
+        if (h.length < length) {
+            return bad("the file is " + fileSize + " bytes, shorter than a format-" + format + " segment header");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(h, 0, length - 4);
+        if ((int) crc.getValue() != RecordCodec.getInt(h, length - 4)) {
+            return bad("header checksum mismatch");
         }
         int kind = h[6] & 0xff;
         if (kind < 1 || kind > Kind.values().length) {
             return bad("unknown segment kind " + kind);
         }
-        Version highWater = new Version(RecordCodec.getLong(h, 8), RecordCodec.getLong(h, 16));
-        return new HeaderCheck(Kind.values()[kind - 1], highWater, null, false);
+        Version highWater = format == 1
+                ? new Version(RecordCodec.getLong(h, 8), 0, RecordCodec.getLong(h, 16))
+                : new Version(RecordCodec.getLong(h, 8), RecordCodec.getLong(h, 16), RecordCodec.getLong(h, 24));
+        return new HeaderCheck(Kind.values()[kind - 1], format, highWater, null, false);
     }
 
     private static HeaderCheck bad(String problem) {
-        return new HeaderCheck(null, null, problem, false);
+        return new HeaderCheck(null, 0, null, problem, false);
     }
 
     /** Reads one whole record (to check it before trusting its value). */
@@ -153,7 +191,7 @@ final class Segment {
 
     /** Bytes that no longer serve any key: overwritten records, dropped tombstones, an unreadable tail. */
     long deadBytes() {
-        return size - HEADER_BYTES - liveBytes;
+        return size - headerBytes - liveBytes;
     }
 
     boolean isDamaged() {

@@ -10,13 +10,16 @@ import java.util.zip.CRC32C;
 /**
  * Reads a segment's records in order through a window buffer (recovery, compaction, dump). It stops at
  * the first record that is torn or fails its checksum and says where and why: a reader never hands out
- * a record it could not verify.
+ * a record it could not verify. It reads the record layout of the segment's format (see
+ * {@link RecordCodec}: a format-1 record has no ring field and reads as ring 0).
  */
 final class SegmentReader {
 
     static final int DEFAULT_WINDOW_BYTES = 1 << 20;
 
     private final FileChannel channel;
+    private final int format;
+    private final int headerBytes;
     private final long end;
     private final CRC32C crc = new CRC32C();
     private byte[] window;
@@ -34,16 +37,24 @@ final class SegmentReader {
     private long problemOffset = -1;
     private String problem;
 
-    SegmentReader(FileChannel channel, long start, long end, int windowBytes) {
+    /** Reads the records of a segment of format {@code format} from {@code start} to {@code end}. */
+    SegmentReader(FileChannel channel, int format, long start, long end, int windowBytes) {
         this.channel = channel;
+        this.format = format;
+        this.headerBytes = RecordCodec.headerBytes(format);
         this.end = end;
-        this.window = new byte[Math.max(windowBytes, RecordCodec.HEADER_BYTES)];
+        this.window = new byte[Math.max(windowBytes, headerBytes)];
         this.windowStart = start;
         this.next = start;
     }
 
-    SegmentReader(FileChannel channel, long start, long end) {
-        this(channel, start, end, DEFAULT_WINDOW_BYTES);
+    SegmentReader(FileChannel channel, int format, long start, long end) {
+        this(channel, format, start, end, DEFAULT_WINDOW_BYTES);
+    }
+
+    /** Reads a segment's records, from the end of its header to {@code end}. */
+    SegmentReader(Segment segment, long end, int windowBytes) {
+        this(segment.channel, segment.format, segment.headerBytes, end, windowBytes);
     }
 
     /** Moves to the next record; false at the end or at a damaged record (then {@link #problem()} says why). */
@@ -56,16 +67,16 @@ final class SegmentReader {
         if (left == 0) {
             return false;
         }
-        if (left < RecordCodec.HEADER_BYTES) {
+        if (left < headerBytes) {
             return fail(off, "torn record: only " + left + " bytes left");
         }
-        int p = fill(off, RecordCodec.HEADER_BYTES);
+        int p = fill(off, headerBytes);
         int kl = RecordCodec.getInt(window, p + 4);
         int vl = RecordCodec.getInt(window, p + 8);
         if (kl < 0 || vl < RecordCodec.TOMBSTONE) {
             return fail(off, "invalid lengths (key " + kl + ", value " + vl + ")");
         }
-        long recordSize = (long) RecordCodec.HEADER_BYTES + kl + Math.max(vl, 0);
+        long recordSize = (long) headerBytes + kl + Math.max(vl, 0);
         if (recordSize > StoreOptions.MAX_RECORD_BYTES) {
             return fail(off, "implausible record size " + recordSize);
         }
@@ -81,7 +92,7 @@ final class SegmentReader {
         size = (int) recordSize;
         keyLength = kl;
         valueLength = vl;
-        version = new Version(RecordCodec.getLong(window, p + 12), RecordCodec.getLong(window, p + 20));
+        version = RecordCodec.version(window, p, format);
         next = off + recordSize;
         return true;
     }
@@ -136,8 +147,13 @@ final class SegmentReader {
         return version;
     }
 
+    /** The segment format whose records this reads. */
+    int format() {
+        return format;
+    }
+
     byte[] key() {
-        int from = at + RecordCodec.HEADER_BYTES;
+        int from = at + headerBytes;
         return Arrays.copyOfRange(window, from, from + keyLength);
     }
 
@@ -146,12 +162,16 @@ final class SegmentReader {
         if (valueLength < 0) {
             return null;
         }
-        int from = at + RecordCodec.HEADER_BYTES + keyLength;
+        int from = at + headerBytes + keyLength;
         return Arrays.copyOfRange(window, from, from + valueLength);
     }
 
-    /** Appends the current record, byte for byte, to the batch. */
+    /** Appends the current record, byte for byte, to the batch (only a record of the current format belongs there). */
     void copyRecordTo(Batch batch) {
+        if (format != Segment.FORMAT_VERSION) {
+            throw new IllegalStateException("a format-" + format + " record copied as it is into a format-"
+                    + Segment.FORMAT_VERSION + " segment");
+        }
         batch.appendRaw(window, at, size);
     }
 

@@ -12,8 +12,9 @@ import java.util.Arrays;
  * directory of a running server, though it shows only what that server had written at the time.
  *
  * <p>Format: a header line {@code # <dir>: <keys> keys, <tombstones> tombstones, <segments> segments,
- * <bytes> bytes on disk, highest version <term.seq>}, one {@code # warning: ...} line per damaged file,
- * then one line per key in ring order: {@code <position hex>  <version>  <key>  <value>}. Bytes outside
+ * <bytes> bytes on disk, highest version <term.ring.seq>}, one {@code # warning: ...} line per damaged
+ * file, then one line per key in ring order: {@code <position hex>  <version>  <key>  <value>}, the version
+ * as {@code term.ring.seq} (ring 0 for a record written before versions had a ring field). Bytes outside
  * printable ASCII are escaped as {@code \xNN} (and a backslash as {@code \\}); a tombstone shows as
  * {@code (deleted)}; a value longer than {@value #VALUE_PREVIEW_BYTES} bytes is cut, followed by
  * {@code ... (<n> bytes)}.
@@ -62,8 +63,8 @@ public final class StoreDump {
         byte[] value = e.inline == ValueArena.NONE ? null : keyDir.values().read(e.inline, e.valueLength);
         if (value == null) {
             try {
-                byte[] record = e.segment.readRecord(e.offset, e.recordSize);
-                int from = RecordCodec.HEADER_BYTES + e.key.length;
+                byte[] record = e.segment.readRecord(e.offset, e.recordSize());
+                int from = e.segment.recordHeaderBytes + e.key.length;
                 value = Arrays.copyOfRange(record, from, Math.min(record.length, from + VALUE_PREVIEW_BYTES));
             } catch (IOException x) {
                 out.append("(unreadable: ").append(StoreFiles.describe(x)).append(')');

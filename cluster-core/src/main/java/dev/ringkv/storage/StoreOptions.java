@@ -24,9 +24,10 @@ import java.util.Set;
  * @param compactionDeadRatio ... and at least this fraction of the sealed segments' record bytes is dead;
  *     default 0.5
  * @param tombstoneRetention a tombstone that is the newest record of its key is dropped by compaction unless
- *     its version lies fewer than this many sequence numbers below the store's highest version in the same
- *     term (tombstones of an older term are always past retention); 0 (the default) drops them all. A
- *     dropped tombstone no longer blocks an older write of its key.
+ *     its sequence number lies fewer than this many below that of the store's highest version, whatever the
+ *     terms and ring versions (a newer term or ring alone never puts a tombstone past retention);
+ *     {@code Long.MAX_VALUE} keeps them all, 0 (the default) drops them all. A dropped tombstone no longer
+ *     blocks an older write of its key.
  * @param compactionStepRecords at most this many records are read per {@link LogStore#compactStep()}; default 1,000
  * @param compactionStepBytes ... and at most about this many bytes; default 1 MiB
  * @param channelOpener opens segment files (a seam for tests, e.g. a channel that runs out of space)

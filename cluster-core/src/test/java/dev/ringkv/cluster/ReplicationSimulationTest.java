@@ -137,7 +137,7 @@ class ReplicationSimulationTest {
             ServerAddress b = c.ecs().ring().members().get(1);
             byte[] k1 = "k1".getBytes(StandardCharsets.UTF_8);
             c.sim.node(a).execute(() -> c.sim.node(a).store().apply(k1, "newest".getBytes(StandardCharsets.UTF_8),
-                    new Version(99, Long.MAX_VALUE / 2)));
+                    new Version(99, 0, Long.MAX_VALUE / 2)));
             dev.ringkv.ring.Position p2 = dev.ringkv.ring.Hashing.position("k2".getBytes(StandardCharsets.UTF_8));
             dev.ringkv.ring.Range justK2 = new dev.ringkv.ring.Range(
                     dev.ringkv.ring.Position.of(p2.toBigInteger().subtract(java.math.BigInteger.ONE)), p2);

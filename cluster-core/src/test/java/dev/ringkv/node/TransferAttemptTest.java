@@ -67,7 +67,7 @@ class TransferAttemptTest {
         public void onStart() {
             for (int i = 0; i < 10; i++) {
                 ctx.storage().apply(("k" + i).getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8),
-                        new Version(1, i + 1));
+                        new Version(1, 1, i + 1));
             }
         }
 

@@ -32,7 +32,7 @@ final class Scripted implements NodeLogic {
             }
             case "HOLD" -> s.defer();
             case "APPLY" -> {
-                ctx.storage().apply(args[1], args[2], new Version(1, ++seq));
+                ctx.storage().apply(args[1], args[2], new Version(1, 1, ++seq));
                 s.reply(RespValue.OK);
             }
             default -> s.reply(RespValue.error("ERR unknown " + name));

@@ -366,17 +366,17 @@ class CompactionTest {
         StoreOptions o = options(dir).segmentBytes(200).compactionThresholds(1, 0.1).tombstoneRetention(Long.MAX_VALUE)
                 .build();
         try (LogStore store = LogStore.open(o)) {
-            store.apply(b("deleted"), b("x"), new Version(1, 1));
-            store.apply(b("deleted"), null, new Version(1, 2));
+            store.apply(b("deleted"), b("x"), new Version(1, 1, 1));
+            store.apply(b("deleted"), null, new Version(1, 1, 2));
             for (int i = 3; i < 200; i++) {
-                store.apply(b("filler"), b("value " + i), new Version(2, i));
+                store.apply(b("filler"), b("value " + i), new Version(2, 2_000_000, i));
                 store.flush();
             }
             while (store.compactStep()) {
                 // to the end
             }
             assertNotNull(store.get(b("deleted")), "the tombstone was dropped");
-            assertFalse(store.apply(b("deleted"), b("x"), new Version(1, 1)), "an older copy resurrected the key");
+            assertFalse(store.apply(b("deleted"), b("x"), new Version(1, 1, 1)), "an older copy resurrected the key");
         }
     }
 
@@ -399,13 +399,13 @@ class CompactionTest {
     void highestVersionSurvivesCompactionDroppingEveryRecord() {
         StoreOptions o = options(dir).segmentBytes(100).compactionThresholds(1, 0.1).build();
         try (LogStore store = LogStore.open(o)) {
-            store.apply(b("k"), new byte[100], new Version(4, 1));
+            store.apply(b("k"), new byte[100], new Version(4, 1, 1));
             store.flush();
-            store.apply(b("k"), null, new Version(4, 2));
+            store.apply(b("k"), null, new Version(4, 1, 2));
             store.flush();
-            store.apply(b("other"), new byte[100], new Version(4, 3));
+            store.apply(b("other"), new byte[100], new Version(4, 1, 3));
             store.flush();
-            store.apply(b("other"), null, new Version(4, 4));
+            store.apply(b("other"), null, new Version(4, 1, 4));
             store.flush();
             while (store.compactStep()) {
                 // to the end
@@ -414,7 +414,7 @@ class CompactionTest {
         }
         try (LogStore store = LogStore.open(o)) {
             assertEquals(0, store.keyCount());
-            assertEquals(new Version(4, 4), store.highestVersion());
+            assertEquals(new Version(4, 1, 4), store.highestVersion());
         }
     }
 }

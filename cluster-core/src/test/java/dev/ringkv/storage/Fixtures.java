@@ -34,7 +34,7 @@ final class Fixtures {
     }
 
     static Version v(long seq) {
-        return new Version(1, seq);
+        return new Version(1, 1, seq);
     }
 
     /** Fast options for tests whose subject is not durability against power loss. */

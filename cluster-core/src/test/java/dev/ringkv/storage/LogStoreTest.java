@@ -55,9 +55,9 @@ class LogStoreTest {
             store.apply(b("k"), b("new"), v(5));
             assertFalse(store.apply(b("k"), b("old"), v(4)));
             assertFalse(store.apply(b("k"), b("same"), v(5)), "a re-sent write is idempotent");
-            assertFalse(store.apply(b("k"), b("older term"), new Version(0, 99)));
+            assertFalse(store.apply(b("k"), b("older term"), new Version(0, 9, 99)));
             assertEquals("new", str(store.get(b("k")).value()));
-            assertTrue(store.apply(b("k"), b("newer term"), new Version(2, 0)));
+            assertTrue(store.apply(b("k"), b("newer term"), new Version(2, 0, 0)));
             assertEquals("newer term", str(store.get(b("k")).value()));
         }
     }
@@ -99,8 +99,8 @@ class LogStoreTest {
             store.apply(b("b"), b("2"), v(2));
             store.apply(b("a"), b("3"), v(3));
             store.apply(b("b"), null, v(4));
-            store.apply(b("big"), big, new Version(2, 1));
-            store.apply(b("empty"), new byte[0], new Version(2, 2));
+            store.apply(b("big"), big, new Version(2, 1, 1));
+            store.apply(b("empty"), new byte[0], new Version(2, 1, 2));
             store.flush();
         }
         try (LogStore store = LogStore.open(options(dir).build())) {
@@ -110,7 +110,7 @@ class LogStoreTest {
             assertArrayEquals(big, store.get(b("big")).value());
             assertArrayEquals(new byte[0], store.get(b("empty")).value());
             assertEquals(3, store.keyCount());
-            assertEquals(new Version(2, 2), store.highestVersion());
+            assertEquals(new Version(2, 1, 2), store.highestVersion());
         }
     }
 

@@ -127,7 +127,7 @@ class RecoveryTest {
         List<String> keysInDamaged = new ArrayList<>();
         List<Long> offsets = new ArrayList<>();
         try (FileChannel ch = FileChannel.open(damaged)) {
-            SegmentReader reader = new SegmentReader(ch, Segment.HEADER_BYTES, ch.size());
+            SegmentReader reader = new SegmentReader(ch, Segment.FORMAT_VERSION, Segment.HEADER_BYTES, ch.size());
             while (reader.next()) {
                 keysInDamaged.add(str(reader.key()));
                 offsets.add(reader.offset());
@@ -200,14 +200,14 @@ class RecoveryTest {
         writeThree();
         Path newer = dir.resolve("segment-0000000070.log");
         byte[] header = Segment.encodeHeader(Segment.Kind.APPEND, v(1));
-        header[5] = 2; // format version 2
+        header[5] = 3; // format version 3
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(header, 0, Segment.HEADER_BYTES - 4);
         RecordCodec.putInt(header, Segment.HEADER_BYTES - 4, (int) crc.getValue());
         Files.write(newer, header);
         Map<String, byte[]> before = Fixtures.snapshot(dir);
         StorageException e = assertThrows(StorageException.class, () -> LogStore.open(options(dir).build()));
-        assertTrue(e.getMessage().contains("segment-0000000070.log has segment format version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("segment-0000000070.log has segment format version 3"), e.getMessage());
         before.remove(StoreFiles.LOCK_FILE);
         Map<String, byte[]> after = Fixtures.snapshot(dir);
         after.remove(StoreFiles.LOCK_FILE);
@@ -217,13 +217,13 @@ class RecoveryTest {
     @Test
     void theHighWaterMarkOfAnEmptyStoreSurvivesRestarts() {
         try (LogStore store = LogStore.open(options(dir).build())) {
-            store.apply(b("k"), b("v"), new Version(3, 7));
-            store.apply(b("k"), null, new Version(3, 8));
+            store.apply(b("k"), b("v"), new Version(3, 5, 7));
+            store.apply(b("k"), null, new Version(3, 5, 8));
             store.flush();
         }
         for (int i = 0; i < 3; i++) {
             try (LogStore store = LogStore.open(options(dir).build())) {
-                assertEquals(new Version(3, 8), store.highestVersion());
+                assertEquals(new Version(3, 5, 8), store.highestVersion());
             }
         }
         assertTrue(Fixtures.segmentFiles(dir).size() <= 3, "header-only segments of earlier runs are removed");

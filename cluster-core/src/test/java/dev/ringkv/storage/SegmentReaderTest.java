@@ -50,7 +50,7 @@ class SegmentReaderTest {
             if (value != null) {
                 random.nextBytes(value);
             }
-            records.add(new Written(key, value, new Version(random.nextInt(3), random.nextLong())));
+            records.add(new Written(key, value, new Version(random.nextInt(3), random.nextLong(), random.nextLong())));
         }
         return records;
     }
@@ -61,7 +61,7 @@ class SegmentReaderTest {
         Path file = write(records, new byte[0]);
         for (int window : new int[] {1, 64, 1_000, 1 << 20}) {
             try (FileChannel ch = FileChannel.open(file)) {
-                SegmentReader reader = new SegmentReader(ch, 0, ch.size(), window);
+                SegmentReader reader = new SegmentReader(ch, Segment.FORMAT_VERSION, 0, ch.size(), window);
                 for (Written w : records) {
                     assertTrue(reader.next(), "window " + window);
                     assertArrayEquals(w.key(), reader.key());
@@ -82,15 +82,16 @@ class SegmentReaderTest {
         byte[][] garbage = {
             {1, 2, 3},                                                     // shorter than a header
             {0, 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                0, 0, 0, 0, 0, 0, 0, 0},                                   // negative key length
-            {0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'x'}, // claims more than is there
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},           // negative key length
+            {0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                'x'},                                                      // claims more than is there
             new byte[40],                                                  // zeros: a checksum mismatch
         };
         String[] reasons = {"torn record", "invalid lengths", "torn record", "checksum mismatch"};
         for (int i = 0; i < garbage.length; i++) {
             Path file = write(records, garbage[i]);
             try (FileChannel ch = FileChannel.open(file)) {
-                SegmentReader reader = new SegmentReader(ch, 0, ch.size(), 16);
+                SegmentReader reader = new SegmentReader(ch, Segment.FORMAT_VERSION, 0, ch.size(), 16);
                 assertTrue(reader.next());
                 assertTrue(reader.next());
                 assertFalse(reader.next());

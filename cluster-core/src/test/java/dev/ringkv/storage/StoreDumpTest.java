@@ -29,7 +29,7 @@ class StoreDumpTest {
             byte[] large = new byte[1_000];
             Arrays.fill(large, (byte) 'x');
             store.apply(b("large"), large, v(5));
-            store.apply(b("empty"), new byte[0], new Version(2, 1));
+            store.apply(b("empty"), new byte[0], new Version(2, 1, 1));
             store.flush();
         }
     }
@@ -48,14 +48,14 @@ class StoreDumpTest {
         Fixtures.assertSameFiles(before, Fixtures.snapshot(dir));
 
         assertTrue(lines.get(0).startsWith("# " + dir.toAbsolutePath().normalize() + ": 4 keys, 1 tombstones, "), lines.get(0));
-        assertTrue(lines.get(0).endsWith(" bytes on disk, highest version 2.1"), lines.get(0));
+        assertTrue(lines.get(0).endsWith(" bytes on disk, highest version 2.1.1"), lines.get(0));
         List<String> entries = lines.subList(1, lines.size());
         assertEquals(5, entries.size());
-        assertTrue(entries.contains(Hashing.position(b("alpha")).hex() + "  1.1  alpha  one"));
-        assertTrue(entries.contains(Hashing.position(new byte[] {1, 'k'}).hex() + "  1.2  \\x01k  tab\\x09here\\\\"));
-        assertTrue(entries.contains(Hashing.position(b("gone")).hex() + "  1.4  gone  (deleted)"));
-        assertTrue(entries.contains(Hashing.position(b("large")).hex() + "  1.5  large  " + "x".repeat(256) + "... (1000 bytes)"));
-        assertTrue(entries.contains(Hashing.position(b("empty")).hex() + "  2.1  empty  "));
+        assertTrue(entries.contains(Hashing.position(b("alpha")).hex() + "  1.1.1  alpha  one"));
+        assertTrue(entries.contains(Hashing.position(new byte[] {1, 'k'}).hex() + "  1.1.2  \\x01k  tab\\x09here\\\\"));
+        assertTrue(entries.contains(Hashing.position(b("gone")).hex() + "  1.1.4  gone  (deleted)"));
+        assertTrue(entries.contains(Hashing.position(b("large")).hex() + "  1.1.5  large  " + "x".repeat(256) + "... (1000 bytes)"));
+        assertTrue(entries.contains(Hashing.position(b("empty")).hex() + "  2.1.1  empty  "));
         List<String> positions = entries.stream().map(l -> l.substring(0, 32)).toList();
         assertEquals(positions.stream().sorted().toList(), positions, "ring order");
     }
@@ -77,11 +77,11 @@ class StoreDumpTest {
         try (LogStore store = LogStore.open(options(dir).build())) {
             store.apply(b("k"), b("v"), v(1));
             store.flush();
-            assertTrue(dump(dir).contains("  1.1  k  v"));
+            assertTrue(dump(dir).contains("  1.1.1  k  v"));
             store.apply(b("k"), b("w"), v(2));
             store.flush();
         }
-        assertTrue(dump(dir).contains("  1.2  k  w"));
+        assertTrue(dump(dir).contains("  1.1.2  k  w"));
     }
 
     @Test
