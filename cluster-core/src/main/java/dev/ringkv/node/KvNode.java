@@ -30,11 +30,12 @@ import org.slf4j.LoggerFactory;
  * one-node ring of its own).
  *
  * <ul>
- *   <li>Writes are stamped with a version {@code (term, seq)} and acknowledged only once durable
+ *   <li>Writes are stamped with a version {@code (term, ring version, seq)} and acknowledged only once durable
  *       locally — and, while their range is being transferred, on the new holder too.</li>
- *   <li>{@code seq} is a Lamport clock whose high 23 bits are at least the ring version, so a write made
- *       under a newer ring always beats one made under an older ring, whichever node coordinated it.
- *       A server that restarts with an old directory therefore never serves or spreads a stale value.</li>
+ *   <li>The ring version is a field of its own, compared before {@code seq} (a Lamport clock), so a write
+ *       made under a newer ring always beats one made under an older ring, whichever node coordinated it
+ *       and however large the versions grow. A server that restarts with an old directory, or that was cut
+ *       off with writes that failed, therefore never serves or spreads a stale value.</li>
  *   <li>A key the node does not coordinate is forwarded to its coordinator for plain Redis clients, or
  *       answered {@code -NOT_RESPONSIBLE <ring version>} for routing-aware ones.</li>
  * </ul>
@@ -869,7 +870,7 @@ public final class KvNode implements NodeLogic {
     }
 
     private void receiveForwardedWrite(ServerAddress from, byte[][] msg) {
-        if (msg.length > 7 && behind(Msg.num(msg, 7))) {
+        if (msg.length > 8 && behind(Msg.num(msg, 8))) {
             return;
         }
         applyCopies(from, msg, 2, sending(from, Msg.of(Msg.FWD_ACK, msg[1])));
@@ -881,7 +882,7 @@ public final class KvNode implements NodeLogic {
     }
 
     /**
-     * Applies the entries ({@code key kind value term seq}, five fields each) from {@code msg[first]} on,
+     * Applies the entries ({@code key kind value term ring seq}, six fields each) from {@code msg[first]} on,
      * and runs {@code acknowledge} once they are all durable (and passed on, if their range is moving
      * away); after a failure nothing is acknowledged and the sender sends them again.
      */
@@ -891,9 +892,9 @@ public final class KvNode implements NodeLogic {
                 acknowledge.run();
             }
         }, RespValue.OK);
-        for (int i = first; i + 4 < msg.length; i += 5) {
+        for (int i = first; i + 5 < msg.length; i += 6) {
             byte[] value = Msg.isTombstone(msg[i + 1]) ? null : msg[i + 2];
-            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), 0, Msg.num(msg, i + 4)), ack);
+            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4), Msg.num(msg, i + 5)), ack);
         }
         ackWhenDurable(ack);
     }
@@ -1010,7 +1011,8 @@ public final class KvNode implements NodeLogic {
         byte[] id = msg[1];
         if (msg.length == Msg.REPL_WITH_WRITE_ID) {
             // the client's identity of this write: a retry of it, here after a failover, is not stamped again
-            writeIds.put(Msg.num(msg, msg.length - 1), msg[3], new Version(Msg.num(msg, 6), 0, Msg.num(msg, 7)));
+            writeIds.put(Msg.num(msg, msg.length - 1), msg[3], new Version(Msg.num(msg, 6), Msg.num(msg, 7),
+                    Msg.num(msg, 8)));
         }
         applyCopies(from, msg, 3, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
     }
@@ -1076,7 +1078,7 @@ public final class KvNode implements NodeLogic {
         });
         fwdWrites.put(id, new FwdWait(ack, t.key(), timeout));
         t.forward(id, Msg.of(Msg.FWD_WRITE, id, key, value == null ? Msg.TOMBSTONE : Msg.VALUE,
-                value == null ? new byte[0] : value, v.term(), v.seq(), t.base));
+                value == null ? new byte[0] : value, v.term(), v.ring(), v.seq(), t.base));
     }
 
     private void forwardedWriteAcked(long id) {
@@ -1508,13 +1510,15 @@ public final class KvNode implements NodeLogic {
     }
 
     /**
-     * A Lamport clock at least {@code ringVersion << 40}: writes under a newer ring win (see class doc).
-     * 2^40 writes per ring version (127 days at 100,000 writes/s) and 2^23 ring versions fit.
+     * {@code (term, ring version, ++seq)}: the ring version is a field of the version, not a floor under the
+     * sequence (DESIGN §1), so writes under a newer ring win at any ring version (see class doc). The packed
+     * floor it replaces, {@code ringVersion << 40}, overflowed from term 9 (ring 9,000,000) on and then
+     * ordered nothing. {@code seq} stays a Lamport clock: it orders this node's writes after every copy it
+     * applied under the same term and ring.
      */
     private Version nextVersion() {
-        long floor = (ring == null ? 0 : ring.version()) << 40;
-        seq = Math.max(seq + 1, floor);
-        return new Version(term, 0, seq);
+        seq++;
+        return new Version(term, ring == null ? 0 : ring.version(), seq);
     }
 
     /**
@@ -1660,7 +1664,8 @@ public final class KvNode implements NodeLogic {
                     .append("fsync:").append(config.fsyncPolicyName()).append("\r\n")
                     .append("disk_bytes:").append(store.diskBytes()).append("\r\n")
                     .append("live_bytes:").append(store.liveBytes()).append("\r\n")
-                    .append("last_version:").append(Version.max(store.highestVersion(), new Version(term, 0, seq)))
+                    .append("last_version:").append(Version.max(store.highestVersion(),
+                            new Version(term, ring == null ? 0 : ring.version(), seq)))
                     .append("\r\n\r\n");
         }
         if (all || sec.equals("ring")) {

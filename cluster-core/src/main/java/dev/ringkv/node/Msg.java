@@ -24,16 +24,20 @@ import java.util.List;
  *                DIGEST_REQ check index fromHex toHex term
  * server → ECS   STALE term ecs (the message carried an older term than the ECS this server follows)
  * server → server  VOTE_REQ kind term candidate ringVersion · VOTE kind term granted voter voterTerm (see Election)
- * coordinator → replica  REPL id ringVersion key kind value term seq [writeId] (the client's id of a write it may retry)
+ * coordinator → replica  REPL id ringVersion key kind value term ring seq [writeId] (the client's id of a write it may retry)
  * replica → coordinator  REPL_ACK id... (every copy that turn made durable) · REPL_NACK id ringVersion (the replica has a newer ring)
  * any → joiner   ECS_IS addr
- * source → target  XFER_DATA plan xfer chunk ringVersion (key kind value term seq)... · XFER_END plan xfer chunk total
+ * source → target  XFER_DATA plan xfer chunk ringVersion (key kind value term ring seq)... · XFER_END plan xfer chunk total
  *                  (chunk: the attempt's random base + the chunk's index, so no attempt counts another's acks)
- *                  FWD_WRITE id key kind value term seq ringVersion
+ *                  FWD_WRITE id key kind value term ring seq ringVersion
  * target → source  XFER_ACK plan xfer chunk · FWD_ACK id
  * node → node    FWD id hops arg... · FWD_REPLY id resp-encoded-reply
  *                FWD_CANCEL id (no reply in time: do not run it if not yet run) · FWD_CANCELLED id
  * </pre>
+ *
+ * <p>{@code term ring seq} is a write's version ({@code dev.ringkv.storage.Version}, its three fields: the
+ * ring is the one the write was coordinated under); {@code ringVersion} is the ring the sender holds as it
+ * sends, which fences the message.
  */
 public final class Msg {
     public static final String JOIN = "JOIN";
@@ -59,7 +63,7 @@ public final class Msg {
     public static final String FWD_REPLY = "FWD_REPLY";
     public static final String FWD_CANCEL = "FWD_CANCEL";
     /** The length of a {@code REPL} that carries the client's write id (see {@code WriteIds}). */
-    static final int REPL_WITH_WRITE_ID = 9;
+    static final int REPL_WITH_WRITE_ID = 10;
     public static final String FWD_CANCELLED = "FWD_CANCELLED";
     public static final String REPL = "REPL";
     public static final String REPL_ACK = "REPL_ACK";

@@ -141,10 +141,11 @@ final class Replication {
     private static byte[][] message(Pending w) {
         if (w.writeId != 0) {
             return Msg.of(Msg.REPL, w.id, w.ringVersion, w.key, w.value == null ? Msg.TOMBSTONE : Msg.VALUE,
-                    w.value == null ? new byte[0] : w.value, w.version.term(), w.version.seq(), w.writeId);
+                    w.value == null ? new byte[0] : w.value, w.version.term(), w.version.ring(), w.version.seq(),
+                    w.writeId);
         }
         return Msg.of(Msg.REPL, w.id, w.ringVersion, w.key, w.value == null ? Msg.TOMBSTONE : Msg.VALUE,
-                w.value == null ? new byte[0] : w.value, w.version.term(), w.version.seq());
+                w.value == null ? new byte[0] : w.value, w.version.term(), w.version.ring(), w.version.seq());
     }
 
     /**

@@ -135,7 +135,7 @@ final class TransferOut {
                 }
             }
             if (!batch.isEmpty()) {
-                List<Object> parts = new ArrayList<>(5 + batch.size() * 5);
+                List<Object> parts = new ArrayList<>(5 + batch.size() * 6);
                 parts.add(Msg.XFER_DATA);
                 parts.add(planId);
                 parts.add(xfer);
@@ -146,6 +146,7 @@ final class TransferOut {
                     parts.add(e.isTombstone() ? Msg.TOMBSTONE : Msg.VALUE);
                     parts.add(e.isTombstone() ? new byte[0] : e.value());
                     parts.add(e.version().term());
+                    parts.add(e.version().ring());
                     parts.add(e.version().seq());
                 }
                 byte[][] chunkMsg = Msg.of(parts.toArray());
