@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * {@code RINGKV ENTRIES fromHex|- toHex|- cursor|- count}: a page of the entries a node stores in a ring
  * range (DESIGN §10), in ring order. Reply: {@code [nextCursor|"", [position, key, value|nil, version]...]}
- * where the cursor is {@code positionHex:keyHex} of the last entry (empty when the range is exhausted).
+ * where the version is {@code term.ring.seq} and the cursor is {@code positionHex:keyHex} of the last entry
+ * (empty when the range is exhausted).
  */
 final class Entries {
     static final int MAX_COUNT = 10_000;
