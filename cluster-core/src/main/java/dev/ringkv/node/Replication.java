@@ -131,7 +131,13 @@ final class Replication {
         w.ringVersion = ring.version();
         w.message = message(w);
         pending.put(w.id, w);
-        latestByKey.put(w.keyBytes, w);
+        Pending older = latestByKey.put(w.keyBytes, w);
+        if (older != null && older.answered) {
+            // a failed write kept only to put its copies everywhere: this newer one supersedes it on every
+            // holder it reaches, so one such write per key is kept, however long a partition lasts
+            pending.remove(older.id);
+            older.waiters.forEach(Runnable::run); // reads waiting on it run again, and wait for this one
+        }
         for (ServerAddress r : replicas) {
             ctx.send(r, w.message);
         }
