@@ -1,5 +1,7 @@
 package dev.ringkv.launcher.chaos;
 
+import dev.ringkv.check.Checker;
+import dev.ringkv.check.Op;
 import dev.ringkv.client.RingKvClient;
 import dev.ringkv.client.RingKvCluster;
 import dev.ringkv.client.RingKvException;

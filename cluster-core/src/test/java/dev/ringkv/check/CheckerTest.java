@@ -1,4 +1,4 @@
-package dev.ringkv.launcher.chaos;
+package dev.ringkv.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ringkv.launcher.chaos.Op.Outcome;
+import dev.ringkv.check.Op.Outcome;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

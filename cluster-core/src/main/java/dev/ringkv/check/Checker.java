@@ -1,4 +1,4 @@
-package dev.ringkv.launcher.chaos;
+package dev.ringkv.check;
 
 import java.util.ArrayList;
 import java.util.BitSet;

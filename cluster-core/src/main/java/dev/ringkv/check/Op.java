@@ -1,4 +1,4 @@
-package dev.ringkv.launcher.chaos;
+package dev.ringkv.check;
 
 /**
  * One client operation on one key, as the history records it (Jepsen's invoke / ok / fail / info).
