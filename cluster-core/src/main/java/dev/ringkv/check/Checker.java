@@ -17,7 +17,8 @@ import java.util.Set;
  * linearize each operation whose call came before the earliest pending return, backtrack on a read
  * that does not match the register, and remember (linearized set, register) pairs already explored.
  * A write whose outcome is unknown returns at infinity: it may take effect at any point after its
- * call, or never be observed.
+ * call, or never be observed. A write that got an error reply is optional but returns when the error
+ * came back: it takes effect inside its interval or not at all (see {@link #linearizable}).
  *
  * <p>It also counts lost acknowledged writes directly: a key's final read (after the cluster quiesced)
  * must return one of the writes that no acknowledged write followed in real time.
@@ -77,7 +78,7 @@ public final class Checker {
         // the writes that may be last: no acknowledged write began after they ended
         Set<String> candidates = new HashSet<>();
         for (Op w : writes) {
-            boolean superseded = acked.stream().anyMatch(a -> a != w && a.invokedNanos() > w.completedNanos());
+            boolean superseded = acked.stream().anyMatch(a -> a != w && a.invokedAt() > w.completedAt());
             if (!superseded) {
                 candidates.add(w.value());
             }
@@ -85,12 +86,23 @@ public final class Checker {
         if (finalValue != null && candidates.contains(finalValue)) {
             return null;
         }
-        Op newest = acked.stream().max(Comparator.comparingLong(Op::completedNanos)).orElseThrow();
+        Op newest = acked.stream().max(Comparator.comparingLong(Op::completedAt)).orElseThrow();
         return "final read " + (finalValue == null ? "found nothing" : "returned " + finalValue)
                 + " but the acknowledged write of " + newest.value() + " (or a later one) should be there";
     }
 
-    /** Null if one key's history is linearizable as a register starting empty, else why not. */
+    /**
+     * Null if one key's history is linearizable as a register starting empty, else why not.
+     *
+     * <p>An optional write ({@link Op#optional()}) still unlinearized when the search reaches its return is
+     * left out there: "never took effect" is a transition that adds it to the linearized set and leaves the
+     * register as it was. That is complete, because leaving an operation out changes no register: any order
+     * that omits it can omit it at the moment its return becomes the earliest pending one, and before that
+     * moment its return constrains nothing (an earlier return does). It is the last choice tried in that
+     * state (every call before the return was tried first), so undoing it means the state is exhausted and
+     * the search backtracks further. The memo needs no new key: (linearized set, register) determines what
+     * may follow, whether an operation in the set took effect or was left out.
+     */
     static String linearizable(List<Op> ops) {
         int n = ops.size();
         // events in time order: calls before returns at equal times (the more permissive order)
@@ -98,8 +110,8 @@ public final class Checker {
         }
         List<Event> events = new ArrayList<>(2 * n);
         for (int i = 0; i < n; i++) {
-            events.add(new Event(i, true, ops.get(i).invokedNanos()));
-            events.add(new Event(i, false, ops.get(i).completedNanos()));
+            events.add(new Event(i, true, ops.get(i).invokedAt()));
+            events.add(new Event(i, false, ops.get(i).completedAt()));
         }
         events.sort(Comparator.comparingLong(Event::at).thenComparing(e -> !e.call()));
         // a doubly linked list of the events not yet linearized
@@ -112,66 +124,85 @@ public final class Checker {
             prev[i] = i == 0 ? head : i - 1;
         }
         next[head] = m > 0 ? 0 : -1;
+        int[] callOf = new int[n];
         int[] returnOf = new int[n];
         for (int i = 0; i < m; i++) {
-            if (!events.get(i).call()) {
-                returnOf[events.get(i).op()] = i;
-            }
+            (events.get(i).call() ? callOf : returnOf)[events.get(i).op()] = i;
         }
-        BitSet linearized = new BitSet(n);
-        Set<Object> seen = new HashSet<>();
-        java.util.ArrayDeque<Object[]> stack = new java.util.ArrayDeque<>(); // {callEvent, registerBefore}
+        BitSet linearized = new BitSet(n); // took effect, or (optional ones) left out
+        BitSet leftOut = new BitSet(n);
+        Set<State> seen = new HashSet<>();
+        java.util.ArrayDeque<Choice> stack = new java.util.ArrayDeque<>();
         String register = null;
         int entry = next[head];
         long steps = 0;
         int longest = 0;
         BitSet deepest = new BitSet(n);
+        BitSet deepestLeftOut = new BitSet(n);
         while (next[head] != -1) {
             if (++steps > STEP_LIMIT) {
                 return "gave up after " + STEP_LIMIT + " search steps (" + n + " operations)";
             }
             if (entry == -1) {
-                return noLinearization(ops, deepest);
+                return noLinearization(ops, deepest, deepestLeftOut);
             }
             Event e = events.get(entry);
-            if (e.call()) {
-                Op op = ops.get(e.op());
-                boolean fits = op.write() || Objects.equals(op.value(), register);
-                String after = op.write() ? op.value() : register;
-                if (fits) {
-                    BitSet candidate = (BitSet) linearized.clone();
-                    candidate.set(e.op());
-                    if (seen.add(List.of(candidate, String.valueOf(after)))) {
-                        stack.push(new Object[] {entry, register});
-                        register = after;
-                        linearized.set(e.op());
-                        if (linearized.cardinality() > longest) {
-                            longest = linearized.cardinality();
-                            deepest = (BitSet) linearized.clone();
-                        }
-                        unlink(entry, next, prev);
-                        unlink(returnOf[e.op()], next, prev);
-                        entry = next[head];
-                        continue;
+            Op op = ops.get(e.op());
+            // at its call an operation may take effect (a read only if it matches); at its return, only an
+            // optional one may still be left out
+            boolean leaveOut = !e.call() && op.optional();
+            boolean fits = e.call() ? op.write() || Objects.equals(op.value(), register) : leaveOut;
+            if (fits) {
+                String after = op.write() && !leaveOut ? op.value() : register;
+                BitSet candidate = (BitSet) linearized.clone();
+                candidate.set(e.op());
+                if (seen.add(new State(candidate, after))) {
+                    stack.push(new Choice(e.op(), register, leaveOut));
+                    register = after;
+                    linearized.set(e.op());
+                    if (leaveOut) {
+                        leftOut.set(e.op());
                     }
+                    if (linearized.cardinality() > longest) {
+                        longest = linearized.cardinality();
+                        deepest = (BitSet) linearized.clone();
+                        deepestLeftOut = (BitSet) leftOut.clone();
+                    }
+                    unlink(callOf[e.op()], next, prev);
+                    unlink(returnOf[e.op()], next, prev);
+                    entry = next[head];
+                    continue;
                 }
-                entry = next[entry];
-            } else {
-                // a return reached before its operation was linearized: undo the last choice
-                if (stack.isEmpty()) {
-                    return noLinearization(ops, deepest);
-                }
-                Object[] top = stack.pop();
-                int call = (Integer) top[0];
-                register = (String) top[1];
-                int op = events.get(call).op();
-                linearized.clear(op);
-                relink(returnOf[op], next, prev);
-                relink(call, next, prev);
-                entry = next[call];
             }
+            if (e.call()) {
+                entry = next[entry];
+                continue;
+            }
+            // a return reached before its operation was linearized (or left out): undo the last choice; undoing
+            // a leaving-out exhausts its state too (it was tried last there), so undo the one before it as well
+            Choice top;
+            do {
+                if (stack.isEmpty()) {
+                    return noLinearization(ops, deepest, deepestLeftOut);
+                }
+                top = stack.pop();
+                register = top.registerBefore();
+                linearized.clear(top.op());
+                leftOut.clear(top.op());
+                relink(returnOf[top.op()], next, prev);
+                relink(callOf[top.op()], next, prev);
+            } while (top.leftOut());
+            entry = next[callOf[top.op()]];
         }
         return null;
+    }
+
+    /** A state of the search: the operations linearized (or left out) and the register's value then. */
+    private record State(BitSet linearized, String register) {
+    }
+
+    /** One step taken, to undo on backtracking: the operation, the register before it, and whether it was left out. */
+    private record Choice(int op, String registerBefore, boolean leftOut) {
     }
 
     private static void unlink(int i, int[] next, int[] prev) {
@@ -192,21 +223,25 @@ public final class Checker {
      * Why no order exists, shown where the search got stuck: the last operations of the longest order
      * found, then the earliest operations it could not add (one of them is the culprit, e.g. a stale read).
      */
-    private static String noLinearization(List<Op> ops, BitSet deepest) {
+    private static String noLinearization(List<Op> ops, BitSet deepest, BitSet leftOut) {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < ops.size(); i++) {
             order.add(i);
         }
-        order.sort(Comparator.comparingLong(i -> ops.get(i).invokedNanos()));
-        List<Op> done = new ArrayList<>();
+        order.sort(Comparator.comparingLong(i -> ops.get(i).invokedAt()));
+        List<Integer> doneIndexes = new ArrayList<>();
         List<Op> stuck = new ArrayList<>();
         for (int i : order) {
-            (deepest.get(i) ? done : stuck).add(ops.get(i));
+            if (deepest.get(i)) {
+                doneIndexes.add(i);
+            } else {
+                stuck.add(ops.get(i));
+            }
         }
-        StringBuilder b = new StringBuilder("no linearization (at most " + done.size() + " of " + ops.size()
+        StringBuilder b = new StringBuilder("no linearization (at most " + doneIndexes.size() + " of " + ops.size()
                 + " operations could be ordered); the last ones ordered, by call time:");
-        for (Op op : done.subList(Math.max(0, done.size() - 6), done.size())) {
-            b.append("\n    ").append(op);
+        for (int i : doneIndexes.subList(Math.max(0, doneIndexes.size() - 6), doneIndexes.size())) {
+            b.append("\n    ").append(ops.get(i)).append(leftOut.get(i) ? " (left out: never took effect)" : "");
         }
         b.append("\n  and the first that could not follow them:");
         for (Op op : stuck.subList(0, Math.min(6, stuck.size()))) {

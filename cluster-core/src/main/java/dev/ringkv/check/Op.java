@@ -2,15 +2,17 @@ package dev.ringkv.check;
 
 /**
  * One client operation on one key, as the history records it (Jepsen's invoke / ok / fail / info).
+ * Times are in whatever unit the recorder uses, the same for the whole history (nanoseconds in the chaos
+ * run, simulated milliseconds in the simulation).
  *
  * @param client the client that issued it (a client issues one operation at a time)
  * @param write a write (SET) or a read (GET)
  * @param value the value written, or the value the read returned (null: no such key)
- * @param invokedNanos when the client sent it
- * @param completedNanos when its answer arrived ({@link Long#MAX_VALUE} for {@link Outcome#UNKNOWN}: it may
+ * @param invokedAt when the client sent it
+ * @param completedAt when its answer arrived ({@link Long#MAX_VALUE} for {@link Outcome#UNKNOWN}: it may
  *     take effect at any time after it was sent)
  */
-public record Op(int client, String key, boolean write, String value, long invokedNanos, long completedNanos,
+public record Op(int client, String key, boolean write, String value, long invokedAt, long completedAt,
                  Outcome outcome) {
 
     /** What the client learnt. */
@@ -19,7 +21,17 @@ public record Op(int client, String key, boolean write, String value, long invok
         OK,
         /** Definitely did not take effect (a read that failed); not part of the checked history. */
         FAIL,
-        /** A write whose answer never came (timeout, lost connection): it may or may not have taken effect. */
+        /**
+         * A write the server answered with an error (e.g. {@code -TRYAGAIN}): it may or may not have taken
+         * effect, but if it did, then before the error came back (DESIGN §1: never after a later
+         * acknowledged write). So it returns at {@link #completedAt} and is optional: the checker either
+         * places it inside its interval or leaves it out.
+         */
+        ERROR,
+        /**
+         * A write whose answer never came (connection lost, client-side timeout): it may or may not have
+         * taken effect, at any time after it was sent.
+         */
         UNKNOWN
     }
 
@@ -31,9 +43,14 @@ public record Op(int client, String key, boolean write, String value, long invok
         return new Op(client, key, false, value, invoked, completed, Outcome.OK);
     }
 
+    /** A write that need not take effect at all ({@link Outcome#ERROR} or {@link Outcome#UNKNOWN}). */
+    public boolean optional() {
+        return outcome == Outcome.ERROR || outcome == Outcome.UNKNOWN;
+    }
+
     @Override
     public String toString() {
-        return String.format("c%d %s %s=%s [%d, %s] %s", client, write ? "write" : "read", key, value, invokedNanos,
-                completedNanos == Long.MAX_VALUE ? "∞" : String.valueOf(completedNanos), outcome);
+        return String.format("c%d %s %s=%s [%d, %s] %s", client, write ? "write" : "read", key, value, invokedAt,
+                completedAt == Long.MAX_VALUE ? "∞" : String.valueOf(completedAt), outcome);
     }
 }
