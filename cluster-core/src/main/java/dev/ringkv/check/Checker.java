@@ -18,7 +18,9 @@ import java.util.Set;
  * that does not match the register, and remember (linearized set, register) pairs already explored.
  * A write whose outcome is unknown returns at infinity: it may take effect at any point after its
  * call, or never be observed. A write that got an error reply is optional but returns when the error
- * came back: it takes effect inside its interval or not at all (see {@link #linearizable}).
+ * came back: it takes effect inside its interval or not at all (see {@link #linearizable}). A write whose
+ * error left its outcome open ({@link Op.Outcome#INDEFINITE}) returns at infinity too, but must take effect
+ * before every acknowledged write that began after its error, or not at all.
  *
  * <p>It also counts lost acknowledged writes directly: a key's final read (after the cluster quiesced)
  * must return one of the writes that no acknowledged write followed in real time.
@@ -102,6 +104,11 @@ public final class Checker {
      * state (every call before the return was tried first), so undoing it means the state is exhausted and
      * the search backtracks further. The memo needs no new key: (linearized set, register) determines what
      * may follow, whether an operation in the set took effect or was left out.
+     *
+     * <p>An {@link Op.Outcome#INDEFINITE} write returns at infinity, so time never forces it; instead, when
+     * the search linearizes an acknowledged write that began after the indefinite one's error came back, every
+     * such indefinite write not yet linearized is left out in the same step (it may not follow that write).
+     * Placing it earlier is the branch where its call was tried first, so nothing is lost.
      */
     static String linearizable(List<Op> ops) {
         int n = ops.size();
@@ -109,9 +116,15 @@ public final class Checker {
         record Event(int op, boolean call, long at) {
         }
         List<Event> events = new ArrayList<>(2 * n);
+        List<Integer> indefinite = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            events.add(new Event(i, true, ops.get(i).invokedAt()));
-            events.add(new Event(i, false, ops.get(i).completedAt()));
+            Op op = ops.get(i);
+            boolean open = op.outcome() == Op.Outcome.INDEFINITE;
+            if (open) {
+                indefinite.add(i);
+            }
+            events.add(new Event(i, true, op.invokedAt()));
+            events.add(new Event(i, false, open ? Long.MAX_VALUE : op.completedAt()));
         }
         events.sort(Comparator.comparingLong(Event::at).thenComparing(e -> !e.call()));
         // a doubly linked list of the events not yet linearized
@@ -156,20 +169,33 @@ public final class Checker {
                 String after = op.write() && !leaveOut ? op.value() : register;
                 BitSet candidate = (BitSet) linearized.clone();
                 candidate.set(e.op());
+                int[] forced = NONE;
+                if (!indefinite.isEmpty() && e.call() && op.write() && op.outcome() == Op.Outcome.OK) {
+                    forced = overtaken(ops, indefinite, linearized, op.invokedAt());
+                    for (int f : forced) {
+                        candidate.set(f);
+                    }
+                }
                 if (seen.add(new State(candidate, after))) {
-                    stack.push(new Choice(e.op(), register, leaveOut));
+                    stack.push(new Choice(e.op(), register, leaveOut, forced));
                     register = after;
                     linearized.set(e.op());
                     if (leaveOut) {
                         leftOut.set(e.op());
+                    }
+                    unlink(callOf[e.op()], next, prev);
+                    unlink(returnOf[e.op()], next, prev);
+                    for (int f : forced) {
+                        linearized.set(f);
+                        leftOut.set(f);
+                        unlink(callOf[f], next, prev);
+                        unlink(returnOf[f], next, prev);
                     }
                     if (linearized.cardinality() > longest) {
                         longest = linearized.cardinality();
                         deepest = (BitSet) linearized.clone();
                         deepestLeftOut = (BitSet) leftOut.clone();
                     }
-                    unlink(callOf[e.op()], next, prev);
-                    unlink(returnOf[e.op()], next, prev);
                     entry = next[head];
                     continue;
                 }
@@ -187,6 +213,13 @@ public final class Checker {
                 }
                 top = stack.pop();
                 register = top.registerBefore();
+                for (int i = top.forced().length - 1; i >= 0; i--) {
+                    int f = top.forced()[i];
+                    linearized.clear(f);
+                    leftOut.clear(f);
+                    relink(returnOf[f], next, prev);
+                    relink(callOf[f], next, prev);
+                }
                 linearized.clear(top.op());
                 leftOut.clear(top.op());
                 relink(returnOf[top.op()], next, prev);
@@ -201,8 +234,25 @@ public final class Checker {
     private record State(BitSet linearized, String register) {
     }
 
-    /** One step taken, to undo on backtracking: the operation, the register before it, and whether it was left out. */
-    private record Choice(int op, String registerBefore, boolean leftOut) {
+    /**
+     * One step taken, to undo on backtracking: the operation, the register before it, whether it was left
+     * out, and the indefinite writes left out with it (an acknowledged write overtook them).
+     */
+    private record Choice(int op, String registerBefore, boolean leftOut, int[] forced) {
+    }
+
+    private static final int[] NONE = new int[0];
+
+    /** The indefinite writes not linearized yet whose error came back before {@code invokedAt}. */
+    private static int[] overtaken(List<Op> ops, List<Integer> indefinite, BitSet linearized, long invokedAt) {
+        int[] out = NONE;
+        for (int i : indefinite) {
+            if (!linearized.get(i) && ops.get(i).completedAt() < invokedAt) {
+                out = java.util.Arrays.copyOf(out, out.length + 1);
+                out[out.length - 1] = i;
+            }
+        }
+        return out;
     }
 
     private static void unlink(int i, int[] next, int[] prev) {

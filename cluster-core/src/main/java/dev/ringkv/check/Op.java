@@ -10,7 +10,8 @@ package dev.ringkv.check;
  * @param value the value written, or the value the read returned (null: no such key)
  * @param invokedAt when the client sent it
  * @param completedAt when its answer arrived ({@link Long#MAX_VALUE} for {@link Outcome#UNKNOWN}: it may
- *     take effect at any time after it was sent)
+ *     take effect at any time after it was sent; for {@link Outcome#INDEFINITE}, when the error came back,
+ *     which bounds it only by the acknowledged writes that began later)
  */
 public record Op(int client, String key, boolean write, String value, long invokedAt, long completedAt,
                  Outcome outcome) {
@@ -29,6 +30,13 @@ public record Op(int client, String key, boolean write, String value, long invok
          */
         ERROR,
         /**
+         * A write the server answered with an error that leaves its outcome open (the coordinator applied it,
+         * then could not confirm it: {@code -TRYAGAIN ... did not confirm the write}, a forward with no answer):
+         * it may take effect even after the error came back ({@link #completedAt}), but never after a write
+         * that began after that and was acknowledged (DESIGN §1), nor is it undone once seen.
+         */
+        INDEFINITE,
+        /**
          * A write whose answer never came (connection lost, client-side timeout): it may or may not have
          * taken effect, at any time after it was sent.
          */
@@ -43,9 +51,9 @@ public record Op(int client, String key, boolean write, String value, long invok
         return new Op(client, key, false, value, invoked, completed, Outcome.OK);
     }
 
-    /** A write that need not take effect at all ({@link Outcome#ERROR} or {@link Outcome#UNKNOWN}). */
+    /** A write that need not take effect at all (any outcome but {@link Outcome#OK} and {@link Outcome#FAIL}). */
     public boolean optional() {
-        return outcome == Outcome.ERROR || outcome == Outcome.UNKNOWN;
+        return outcome == Outcome.ERROR || outcome == Outcome.INDEFINITE || outcome == Outcome.UNKNOWN;
     }
 
     @Override

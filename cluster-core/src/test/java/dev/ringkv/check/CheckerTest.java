@@ -96,6 +96,35 @@ class CheckerTest {
         assertTrue(Checker.check(unknown, Map.of("k", "x")).ok());
     }
 
+    private static Op open(int c, String v, long from, long to) {
+        return Op.write(c, "k", v, from, to, Outcome.INDEFINITE);
+    }
+
+    @Test
+    void aWriteWhoseErrorLeftItOpenMayLandLaterButNotAfterALaterAcknowledgedWrite() {
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), open(0, "b", 2, 5), r(1, "a", 6, 7))), "never");
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), open(0, "b", 2, 5), r(1, "a", 6, 7), r(1, "b", 8, 9))),
+                "after the error came back");
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), open(0, "b", 2, 5), w(1, "c", 4, 6), r(1, "b", 8, 9))),
+                "after an acknowledged write that began before the error came back");
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), open(0, "b", 2, 5), erred(1, "c", 6, 7), r(1, "b", 8, 9))),
+                "after a write that began later but failed");
+        assertNotNull(Checker.linearizable(List.of(w(0, "a", 0, 1), open(0, "b", 2, 5), w(1, "c", 6, 7), r(1, "b", 8, 9))),
+                "but not after an acknowledged write that began after the error");
+        assertNotNull(Checker.linearizable(List.of(w(0, "a", 0, 1), open(0, "b", 2, 5), r(1, "b", 6, 7), r(1, "a", 8, 9))),
+                "nor undone after it was seen");
+        assertNull(Checker.linearizable(List.of(w(0, "a", 0, 1), open(0, "b", 2, 5), r(1, "b", 6, 7), w(1, "c", 8, 9),
+                r(1, "c", 10, 11))), "seen, then overwritten");
+    }
+
+    @Test
+    void anOpenWriteBoundsWhatTheFinalValueMayBe() {
+        List<Op> h = List.of(w(0, "a", 0, 1), open(0, "b", 2, 5), w(1, "c", 6, 7));
+        assertFalse(Checker.check(h, Map.of("k", "b")).ok(), "b landed after c, which began after b's error");
+        assertTrue(Checker.check(h, Map.of("k", "c")).ok());
+        assertTrue(Checker.check(List.of(w(0, "a", 0, 1), open(0, "b", 2, 5)), Map.of("k", "b")).ok());
+    }
+
     @Test
     void aReadOfAValueNeverWrittenIsCaught() {
         assertNotNull(Checker.linearizable(List.of(w(0, "a", 0, 1), r(1, "zzz", 2, 3))));
@@ -141,7 +170,8 @@ class CheckerTest {
             if (rnd.nextBoolean()) {
                 String v = "v" + i;
                 int dice = rnd.nextInt(10);
-                Outcome o = dice == 0 ? Outcome.UNKNOWN : dice == 1 ? Outcome.ERROR : Outcome.OK;
+                Outcome o = dice == 0 ? Outcome.UNKNOWN : dice == 1 ? Outcome.ERROR : dice == 2 ? Outcome.INDEFINITE
+                        : Outcome.OK;
                 ops.add(Op.write(c, "k", v, start, end, o));
                 // an optional write takes effect (in its place, so before it returns) or never does
                 if (o == Outcome.OK || rnd.nextBoolean()) {
@@ -173,6 +203,17 @@ class CheckerTest {
         }
     }
 
+    /**
+     * Whether {@code a} must come before {@code b} in any order: it returned before {@code b} was called, or
+     * it is an indefinite write and {@code b} an acknowledged write that began after its error came back.
+     */
+    static boolean mustPrecede(Op a, Op b) {
+        if (a.outcome() == Outcome.INDEFINITE) {
+            return b.write() && b.outcome() == Outcome.OK && b.invokedAt() > a.completedAt();
+        }
+        return a.completedAt() < b.invokedAt();
+    }
+
     /** The deliberately naive reference: try every order that respects real time. */
     static boolean naive(List<Op> ops, boolean[] used, String register, int left) {
         if (left == 0) {
@@ -185,7 +226,7 @@ class CheckerTest {
             Op op = ops.get(i);
             boolean minimal = true;
             for (int j = 0; j < ops.size() && minimal; j++) {
-                minimal = used[j] || j == i || ops.get(j).completedAt() >= op.invokedAt();
+                minimal = used[j] || j == i || !mustPrecede(ops.get(j), op);
             }
             if (!minimal || (!op.write() && !java.util.Objects.equals(op.value(), register))) {
                 continue;
@@ -210,17 +251,19 @@ class CheckerTest {
             long to = from + rnd.nextInt(6);
             String v = "v" + rnd.nextInt(3);
             if (rnd.nextBoolean()) {
-                int dice = rnd.nextInt(5);
-                ops.add(Op.write(i, "k", v, from, to, dice == 0 ? Outcome.UNKNOWN : dice == 1 ? Outcome.ERROR : Outcome.OK));
+                int dice = rnd.nextInt(6);
+                ops.add(Op.write(i, "k", v, from, to, dice == 0 ? Outcome.UNKNOWN : dice == 1 ? Outcome.ERROR
+                        : dice == 2 ? Outcome.INDEFINITE : Outcome.OK));
             } else {
                 ops.add(Op.read(i, "k", rnd.nextInt(4) == 0 ? null : v, from, to));
             }
         }
         // optional writes (unknown, or answered with an error) need not take effect: the naive search tries each
-        // subset of them left out, and places the rest inside their intervals (an error's return is finite)
+        // subset of them left out, and places the rest inside their intervals (an error's return is finite; an
+        // indefinite one's is not, but it must precede the acknowledged writes that began after its error)
         List<Integer> optional = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            if (ops.get(i).outcome() == Outcome.UNKNOWN || ops.get(i).outcome() == Outcome.ERROR) {
+            if (ops.get(i).optional()) {
                 optional.add(i);
             }
         }
