@@ -110,7 +110,8 @@ public final class Checker {
      * such indefinite write not yet linearized is left out in the same step (it may not follow that write).
      * Placing it earlier is the branch where its call was tried first, so nothing is lost.
      */
-    static String linearizable(List<Op> ops) {
+    static String linearizable(List<Op> history) {
+        List<Op> ops = withoutUnseenOptionalWrites(history);
         int n = ops.size();
         // events in time order: calls before returns at equal times (the more permissive order)
         record Event(int op, boolean call, long at) {
@@ -228,6 +229,29 @@ public final class Checker {
             entry = next[callOf[top.op()]];
         }
         return null;
+    }
+
+    /**
+     * The history without the optional writes whose value no read returned. Leaving such a write out changes
+     * no verdict: it may be left out, and in any order that includes it, the reads between it and the next
+     * write would have to return its value — there are none — so the order stays valid without it. The
+     * search then only carries the optional writes that matter: each one it carries doubles the states to
+     * explore before it can call a history non-linearizable (unknown and indefinite writes never return).
+     */
+    static List<Op> withoutUnseenOptionalWrites(List<Op> ops) {
+        Set<String> seen = new HashSet<>();
+        for (Op op : ops) {
+            if (!op.write()) {
+                seen.add(op.value());
+            }
+        }
+        List<Op> kept = new ArrayList<>(ops.size());
+        for (Op op : ops) {
+            if (!op.write() || !op.optional() || seen.contains(op.value())) {
+                kept.add(op);
+            }
+        }
+        return kept;
     }
 
     /** A state of the search: the operations linearized (or left out) and the register's value then. */

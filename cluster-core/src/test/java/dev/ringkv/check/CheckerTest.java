@@ -125,6 +125,26 @@ class CheckerTest {
         assertTrue(Checker.check(List.of(w(0, "a", 0, 1), open(0, "b", 2, 5)), Map.of("k", "b")).ok());
     }
 
+    /**
+     * Writes that never return (unknown, indefinite) are candidates at every step of the search: with 200 of
+     * them pending, proving a stale read non-linearizable would explore subsets of them. Those nobody read are
+     * left out first (they change no verdict), so the answer comes at once. The simulation met exactly this.
+     */
+    @Test
+    void manyOpenWritesNobodyReadDoNotBlowUpTheSearch() {
+        List<Op> h = new ArrayList<>(List.of(w(0, "a", 0, 1), w(0, "b", 2, 3)));
+        for (int i = 0; i < 200; i++) {
+            h.add(Op.write(1 + i % 3, "k", "u" + i, 4 + i, 5 + i, i % 2 == 0 ? Outcome.UNKNOWN : Outcome.INDEFINITE));
+        }
+        h.add(r(4, "u7", 300, 301));
+        h.add(r(4, "a", 302, 303)); // b was acknowledged before either read began
+        String why = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+                () -> Checker.linearizable(h));
+        assertNotNull(why);
+        assertTrue(why.startsWith("no linearization"), why);
+        assertNull(Checker.linearizable(h.subList(0, h.size() - 1)), "without the stale read it is fine");
+    }
+
     @Test
     void aReadOfAValueNeverWrittenIsCaught() {
         assertNotNull(Checker.linearizable(List.of(w(0, "a", 0, 1), r(1, "zzz", 2, 3))));
