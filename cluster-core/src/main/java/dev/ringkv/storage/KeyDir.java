@@ -14,7 +14,7 @@ import java.util.TreeSet;
  */
 final class KeyDir {
 
-    /** Ring order; probes (bias != 0) sort before or after every key at their position. */
+    /** Ring order; probes with a bias sort before (-1) or after (+1) every key at their position. */
     static final Comparator<Entry> RING_ORDER = (a, b) -> {
         int c = Long.compareUnsigned(a.hi, b.hi);
         if (c == 0) {
@@ -23,24 +23,26 @@ final class KeyDir {
         if (c != 0) {
             return c;
         }
-        if (a.bias != 0 || b.bias != 0) {
-            return Integer.compare(a.bias, b.bias);
+        int biasA = a instanceof Probe p ? p.bias : 0;
+        int biasB = b instanceof Probe p ? p.bias : 0;
+        if (biasA != 0 || biasB != 0) {
+            return Integer.compare(biasA, biasB);
         }
         return Arrays.compareUnsigned(a.key, b.key);
     };
 
     /**
      * Where a key's newest record is, and its value if small enough to keep in memory. The position and
-     * the version are held as plain fields, not objects: two objects fewer per key (64 bytes of heap).
+     * the version are held as plain fields, not objects: two objects fewer per key (64 bytes of heap). With
+     * the value's hash, 88 bytes (a probe's bias lives in a subclass, so entries do not pay for it).
      */
-    static final class Entry {
+    static class Entry {
         /** The key's bytes (never modified), and their {@link KeyTable#hash}. */
         final byte[] key;
         final int keyHash;
         /** The key's ring position. */
         final long hi;
         final long lo;
-        final int bias;
         Segment segment;
         long offset;
         int recordSize;
@@ -48,15 +50,19 @@ final class KeyDir {
         /** The record's version. */
         private long term;
         private long seq;
+        /**
+         * {@link Digest#valueHash} of the record's value, for the digest and to break a tie of versions: kept
+         * here so that neither reads a value from disk.
+         */
+        long valueHash;
         /** Where the value is kept in memory ({@link ValueArena}), or {@link ValueArena#NONE}. */
         long inline = ValueArena.NONE;
 
-        Entry(byte[] key, Position position, int bias) {
+        Entry(byte[] key, Position position) {
             this.key = key;
             this.keyHash = key == null ? 0 : KeyTable.hash(key);
             this.hi = position.hi();
             this.lo = position.lo();
-            this.bias = bias;
         }
 
         Position position() {
@@ -84,6 +90,16 @@ final class KeyDir {
         boolean isOlderThan(Version v) {
             int c = Long.compare(v.term(), term);
             return c > 0 || c == 0 && v.seq() > seq;
+        }
+
+        /**
+         * Whether a record of version {@code v} whose value hashes to {@code valueHash} replaces this entry:
+         * a newer version does; so does the same version with a greater value hash (unsigned). Two values
+         * under one version come only from a bug or tampering, but then every holder keeps the same one, in
+         * whatever order the copies arrive, and anti-entropy converges. Re-sent copies change nothing.
+         */
+        boolean yieldsTo(Version v, long valueHash) {
+            return isOlderThan(v) || Long.compareUnsigned(valueHash, this.valueHash) > 0 && version().equals(v);
         }
 
         boolean isTombstone() {
@@ -118,7 +134,7 @@ final class KeyDir {
      * change it afterwards.
      */
     Entry add(byte[] key, Position position) {
-        Entry e = new Entry(key, position, 0);
+        Entry e = new Entry(key, position);
         byKey.add(e);
         byPosition.add(e);
         return e;
@@ -129,13 +145,15 @@ final class KeyDir {
      * {@link ValueArena#NONE}). The slot of the value it held is not freed here: the caller frees it once
      * no rollback can bring it back.
      */
-    void place(Entry e, Segment segment, long offset, int recordSize, int valueLength, Version version, long inline) {
+    void place(Entry e, Segment segment, long offset, int recordSize, int valueLength, Version version, long valueHash,
+               long inline) {
         unaccount(e);
         e.segment = segment;
         e.offset = offset;
         e.recordSize = recordSize;
         e.valueLength = valueLength;
         e.version(version);
+        e.valueHash = valueHash;
         e.inline = inline;
         account(e);
     }
@@ -199,11 +217,21 @@ final class KeyDir {
 
     /** A probe that sorts before (bias -1) or after (+1) every key at the position. */
     static Entry probe(Position position, int bias) {
-        return new Entry(null, position, bias);
+        return new Probe(position, bias);
     }
 
     /** A probe equal to the entry of exactly this key at this position. */
     static Entry probe(Position position, byte[] key) {
-        return new Entry(key, position, 0);
+        return new Entry(key, position);
+    }
+
+    /** A search key for the ring order, with no key of its own. */
+    private static final class Probe extends Entry {
+        final int bias;
+
+        Probe(Position position, int bias) {
+            super(null, position);
+            this.bias = bias;
+        }
     }
 }

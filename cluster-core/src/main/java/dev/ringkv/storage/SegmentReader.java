@@ -150,6 +150,14 @@ final class SegmentReader {
         return Arrays.copyOfRange(window, from, from + valueLength);
     }
 
+    /** {@link Digest#valueHash} of the value, read where it lies in the window (0 for a tombstone). */
+    long valueHash() {
+        if (valueLength < 0) {
+            return 0;
+        }
+        return Digest.valueHash(window, at + RecordCodec.HEADER_BYTES + keyLength, valueLength);
+    }
+
     /** Appends the current record, byte for byte, to the batch. */
     void copyRecordTo(Batch batch) {
         batch.appendRaw(window, at, size);
