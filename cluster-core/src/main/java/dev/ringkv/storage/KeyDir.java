@@ -14,7 +14,7 @@ import java.util.TreeSet;
  */
 final class KeyDir {
 
-    /** Ring order; probes (bias != 0) sort before or after every key at their position. */
+    /** Ring order; probes with a bias sort before (-1) or after (+1) every key at their position. */
     static final Comparator<Entry> RING_ORDER = (a, b) -> {
         int c = Long.compareUnsigned(a.hi, b.hi);
         if (c == 0) {
@@ -23,8 +23,10 @@ final class KeyDir {
         if (c != 0) {
             return c;
         }
-        if (a.bias != 0 || b.bias != 0) {
-            return Integer.compare(a.bias, b.bias);
+        int biasA = a instanceof Probe p ? p.bias : 0;
+        int biasB = b instanceof Probe p ? p.bias : 0;
+        if (biasA != 0 || biasB != 0) {
+            return Integer.compare(biasA, biasB);
         }
         return Arrays.compareUnsigned(a.key, b.key);
     };
@@ -32,17 +34,17 @@ final class KeyDir {
     /**
      * Where a key's newest record is, and its value if small enough to keep in memory. The position and
      * the version are held as plain fields, not objects: two objects fewer per key (64 bytes of heap). The
-     * record's size is not kept but derived (from its segment's format and the key and value lengths): that
-     * spares the 4 bytes the version's ring field would otherwise have cost, so an entry stays at 88 bytes.
+     * record's size is not kept but derived (from its segment's format and the key and value lengths), and a
+     * probe's bias lives in a subclass: so the version's ring field and the value's hash fit, and an entry
+     * stays at 88 bytes.
      */
-    static final class Entry {
+    static class Entry {
         /** The key's bytes (never modified), and their {@link KeyTable#hash}. */
         final byte[] key;
         final int keyHash;
         /** The key's ring position. */
         final long hi;
         final long lo;
-        final int bias;
         Segment segment;
         long offset;
         int valueLength;
@@ -50,15 +52,19 @@ final class KeyDir {
         private long term;
         private long ring;
         private long seq;
+        /**
+         * {@link Digest#valueHash} of the record's value, for the digest and to break a tie of versions: kept
+         * here so that neither reads a value from disk.
+         */
+        long valueHash;
         /** Where the value is kept in memory ({@link ValueArena}), or {@link ValueArena#NONE}. */
         long inline = ValueArena.NONE;
 
-        Entry(byte[] key, Position position, int bias) {
+        Entry(byte[] key, Position position) {
             this.key = key;
             this.keyHash = key == null ? 0 : KeyTable.hash(key);
             this.hi = position.hi();
             this.lo = position.lo();
-            this.bias = bias;
         }
 
         Position position() {
@@ -97,6 +103,16 @@ final class KeyDir {
             return Version.compare(v.term(), v.ring(), v.seq(), term, ring, seq) > 0;
         }
 
+        /**
+         * Whether a record of version {@code v} whose value hashes to {@code valueHash} replaces this entry:
+         * a newer version does; so does the same version with a greater value hash (unsigned). Two values
+         * under one version come only from a bug or tampering, but then every holder keeps the same one, in
+         * whatever order the copies arrive, and anti-entropy converges. Re-sent copies change nothing.
+         */
+        boolean yieldsTo(Version v, long valueHash) {
+            return isOlderThan(v) || Long.compareUnsigned(valueHash, this.valueHash) > 0 && version().equals(v);
+        }
+
         boolean isTombstone() {
             return valueLength < 0;
         }
@@ -129,7 +145,7 @@ final class KeyDir {
      * change it afterwards.
      */
     Entry add(byte[] key, Position position) {
-        Entry e = new Entry(key, position, 0);
+        Entry e = new Entry(key, position);
         byKey.add(e);
         byPosition.add(e);
         return e;
@@ -140,17 +156,19 @@ final class KeyDir {
      * {@link ValueArena#NONE}). The slot of the value it held is not freed here: the caller frees it once
      * no rollback can bring it back.
      */
-    void place(Entry e, Segment segment, long offset, int valueLength, Version version, long inline) {
-        place(e, segment, offset, valueLength, version.term(), version.ring(), version.seq(), inline);
+    void place(Entry e, Segment segment, long offset, int valueLength, Version version, long valueHash, long inline) {
+        place(e, segment, offset, valueLength, version.term(), version.ring(), version.seq(), valueHash, inline);
     }
 
-    /** {@link #place(Entry, Segment, long, int, Version, long)} with the version as its three fields. */
-    void place(Entry e, Segment segment, long offset, int valueLength, long term, long ring, long seq, long inline) {
+    /** {@link #place(Entry, Segment, long, int, Version, long, long)} with the version as its three fields. */
+    void place(Entry e, Segment segment, long offset, int valueLength, long term, long ring, long seq, long valueHash,
+               long inline) {
         unaccount(e);
         e.segment = segment;
         e.offset = offset;
         e.valueLength = valueLength;
         e.version(term, ring, seq);
+        e.valueHash = valueHash;
         e.inline = inline;
         account(e);
     }
@@ -214,11 +232,21 @@ final class KeyDir {
 
     /** A probe that sorts before (bias -1) or after (+1) every key at the position. */
     static Entry probe(Position position, int bias) {
-        return new Entry(null, position, bias);
+        return new Probe(position, bias);
     }
 
     /** A probe equal to the entry of exactly this key at this position. */
     static Entry probe(Position position, byte[] key) {
-        return new Entry(key, position, 0);
+        return new Entry(key, position);
+    }
+
+    /** A search key for the ring order, with no key of its own. */
+    private static final class Probe extends Entry {
+        final int bias;
+
+        Probe(Position position, int bias) {
+            super(null, position);
+            this.bias = bias;
+        }
     }
 }

@@ -72,7 +72,7 @@ public final class LogStore implements Store {
      * a write allocates no Version for a rollback that almost never happens.
      */
     private record Undo(KeyDir.Entry entry, boolean added, Segment segment, long offset, int valueLength,
-                        long term, long ring, long seq, long inline, Version highestBefore) {
+                        long term, long ring, long seq, long valueHash, long inline, Version highestBefore) {
     }
 
     private LogStore(StoreOptions options, Path dir, DirectoryLock lock, Recovery.Result recovered) throws IOException {
@@ -151,8 +151,9 @@ public final class LogStore implements Store {
         if (value != null && value.length > options.maxValueBytes()) {
             throw new StorageException("value is " + value.length + " bytes, the limit is " + options.maxValueBytes());
         }
+        long valueHash = Digest.valueHash(value);
         KeyDir.Entry e = keyDir.get(key);
-        if (e != null && !e.isOlderThan(version)) {
+        if (e != null && !e.yieldsTo(version, valueHash)) {
             return false;
         }
         long offset = active.size + batch.length();
@@ -160,15 +161,15 @@ public final class LogStore implements Store {
         if (e == null) {
             // The MD5 is paid once per new key; updates reuse the entry and its place in the ring order.
             e = keyDir.add(key.clone(), Hashing.position(key));
-            undo.add(new Undo(e, true, null, 0, 0, 0, 0, 0, ValueArena.NONE, highest));
+            undo.add(new Undo(e, true, null, 0, 0, 0, 0, 0, 0, ValueArena.NONE, highest));
         } else {
-            undo.add(new Undo(e, false, e.segment, e.offset, e.valueLength, e.term(), e.ring(), e.seq(), e.inline,
-                    highest));
+            undo.add(new Undo(e, false, e.segment, e.offset, e.valueLength, e.term(), e.ring(), e.seq(),
+                    e.valueHash, e.inline, highest));
         }
         int valueLength = value == null ? RecordCodec.TOMBSTONE : value.length;
         long inline = value != null && value.length <= options.inlineValueBytes() ? keyDir.values().store(value)
                 : ValueArena.NONE;
-        keyDir.place(e, active, offset, valueLength, version, inline);
+        keyDir.place(e, active, offset, valueLength, version, valueHash, inline);
         highest = Version.max(highest, version);
         return true;
     }
@@ -264,7 +265,7 @@ public final class LogStore implements Store {
             } else {
                 keyDir.values().free(u.entry().inline);
                 keyDir.place(u.entry(), u.segment(), u.offset(), u.valueLength(), u.term(), u.ring(), u.seq(),
-                        u.inline());
+                        u.valueHash(), u.inline());
             }
             highest = u.highestBefore();
         }
@@ -392,13 +393,13 @@ public final class LogStore implements Store {
             if (!range.contains(e.position())) {
                 return d;
             }
-            d = d.plus(e.hi, e.lo, e.version(), e.isTombstone());
+            d = d.plus(e.hi, e.lo, e.version(), e.isTombstone(), e.valueHash);
         }
         for (KeyDir.Entry e : all.headSet(start, false)) {
             if (!range.contains(e.position())) {
                 return d;
             }
-            d = d.plus(e.hi, e.lo, e.version(), e.isTombstone());
+            d = d.plus(e.hi, e.lo, e.version(), e.isTombstone(), e.valueHash);
         }
         return d;
     }

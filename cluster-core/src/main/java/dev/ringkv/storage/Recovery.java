@@ -155,17 +155,18 @@ final class Recovery {
             Version version = reader.version();
             highest = Version.max(highest, version);
             byte[] key = reader.key();
+            long valueHash = reader.valueHash();
             KeyDir.Entry e = keyDir.get(key);
             if (e == null) {
                 e = keyDir.add(key, Hashing.position(key));
-            } else if (!e.isOlderThan(version)) {
-                continue;
+            } else if (!e.yieldsTo(version, valueHash)) {
+                continue; // the same rule as LogStore.apply, so a restart keeps what the store kept
             }
             int valueLength = reader.valueLength();
             long replaced = e.inline;
             long inline = valueLength >= 0 && valueLength <= inlineValueBytes ? keyDir.values().store(reader.value())
                     : ValueArena.NONE;
-            keyDir.place(e, s, reader.offset(), valueLength, version, inline);
+            keyDir.place(e, s, reader.offset(), valueLength, version, valueHash, inline);
             keyDir.values().free(replaced); // no rollback during recovery
         }
         if (reader.problem() == null) {

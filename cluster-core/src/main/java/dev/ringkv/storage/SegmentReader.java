@@ -166,6 +166,14 @@ final class SegmentReader {
         return Arrays.copyOfRange(window, from, from + valueLength);
     }
 
+    /** {@link Digest#valueHash} of the value, read where it lies in the window (0 for a tombstone). */
+    long valueHash() {
+        if (valueLength < 0) {
+            return 0;
+        }
+        return Digest.valueHash(window, at + headerBytes + keyLength, valueLength);
+    }
+
     /** Appends the current record, byte for byte, to the batch (only a record of the current format belongs there). */
     void copyRecordTo(Batch batch) {
         if (format != Segment.FORMAT_VERSION) {

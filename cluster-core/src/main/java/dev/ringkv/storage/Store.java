@@ -22,7 +22,9 @@ public interface Store extends AutoCloseable {
 
     /**
      * Stores the value ({@code null} = delete, kept as a tombstone) if {@code version} is newer than the
-     * version held for the key; an older or equal version is ignored (re-sent writes are idempotent).
+     * version held for the key; an older version, or the same one again, is ignored (re-sent writes are
+     * idempotent). Two different values under one version (a bug or tampering, never a client write): the one
+     * with the greater {@link Digest#valueHash} is kept, whatever the order, so every holder keeps the same.
      *
      * @return true if applied
      * @throws StorageException if the store is closed or the key/value exceeds the record limits (after a

@@ -33,7 +33,8 @@ class ModuleRulesTest {
 
     @Test
     void protocolLogicNeverTouchesNioThreadsOrTheClock() {
-        noClasses().that().resideInAnyPackage("dev.ringkv.ring..", "dev.ringkv.node..", "dev.ringkv.ecs..")
+        noClasses().that().resideInAnyPackage("dev.ringkv.ring..", "dev.ringkv.node..", "dev.ringkv.ecs..",
+                        "dev.ringkv.check..")
                 .should().dependOnClassesThat().resideInAnyPackage("java.nio", "java.nio.channels..", "java.nio.file..", "java.net..",
                         "java.util.concurrent..")
                 .orShould().dependOnClassesThat().belongToAnyOf(Thread.class, java.time.Clock.class,
@@ -46,7 +47,7 @@ class ModuleRulesTest {
     @Test
     void protocolLogicNeverDependsOnTheRuntime() {
         noClasses().that().resideInAnyPackage("dev.ringkv.ring..", "dev.ringkv.node..", "dev.ringkv.ecs..",
-                        "dev.ringkv.storage..", "dev.ringkv.wire..")
+                        "dev.ringkv.storage..", "dev.ringkv.wire..", "dev.ringkv.check..")
                 .should().dependOnClassesThat().resideInAPackage("dev.ringkv.runtime..")
                 .check(core);
     }
@@ -56,6 +57,19 @@ class ModuleRulesTest {
         noClasses().that().resideInAPackage("dev.ringkv.ring..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.ringkv.storage..", "dev.ringkv.node..",
                         "dev.ringkv.wire..", "dev.ringkv.client..", "java.io..")
+                .check(core);
+    }
+
+    /**
+     * The linearizability checker judges histories that the simulation and the chaos run record: it must
+     * not depend on what it judges (the node, the store, the runtimes), nor do any I/O of its own.
+     */
+    @Test
+    void theCheckerDependsOnNothingItChecks() {
+        noClasses().that().resideInAPackage("dev.ringkv.check..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.ringkv.ring..", "dev.ringkv.node..",
+                        "dev.ringkv.ecs..", "dev.ringkv.storage..", "dev.ringkv.runtime..", "dev.ringkv.sim..",
+                        "dev.ringkv.client..", "dev.ringkv.wire..", "dev.ringkv.monitor..", "java.io..")
                 .check(core);
     }
 }

@@ -161,6 +161,53 @@ class ReplicationSimulationTest {
         }
     }
 
+    /**
+     * Item 7 of issue 17: the digests hashed position, version and liveness but not the value, so two holders
+     * with different values under one version looked identical to {@code RINGKV CHECK}, to anti-entropy and
+     * to the chaos run's "replicas identical". One holder gets a tampered copy of a key under the very
+     * version the others hold: the check must see it, and the repair must leave every holder with one value.
+     */
+    @Test
+    void antiEntropySeesDifferentValuesUnderOneVersionAndSettlesOnOne() {
+        try (SimCluster c = ClusterSimulationTest.start(8, 3)) {
+            load(c, 100, "v");
+            assertTrue(text(c.call(SimCluster.ECS, "RINGKV", "CHECK")).contains(" 0 disagreeing"));
+            byte[] k1 = "k1".getBytes(StandardCharsets.UTF_8);
+            Ring ring = c.ecs().ring();
+            List<ServerAddress> holders = ring.replicasOf(k1, 3);
+            ServerAddress tampered = holders.get(1);
+            Version version = c.sim.node(tampered).store().get(k1).version();
+            dev.ringkv.ring.Position p1 = dev.ringkv.ring.Hashing.position(k1);
+            dev.ringkv.ring.Range justK1 = new dev.ringkv.ring.Range(
+                    dev.ringkv.ring.Position.of(p1.toBigInteger().subtract(java.math.BigInteger.ONE)), p1);
+            // a store keeps what it has on a tie, so make room first: the same version, another value
+            c.sim.node(tampered).execute(() -> {
+                c.sim.node(tampered).store().drop(justK1);
+                c.sim.node(tampered).store().apply(k1, "tampered".getBytes(StandardCharsets.UTF_8), version);
+            });
+            c.sim.runFor(50);
+            assertEquals("tampered", new String(c.sim.node(tampered).store().get(k1).value(), StandardCharsets.UTF_8));
+            assertEquals(version, c.sim.node(tampered).store().get(k1).version());
+            List<String> differing = c.disagreeingReplicas();
+            assertEquals(1, differing.size(), "the tampered value shows in the digests of k1's range: " + differing);
+            assertTrue(differing.get(0).startsWith(ring.rangeOf(holders.get(0)).toString()), differing.toString());
+            String check = text(c.call(SimCluster.ECS, "RINGKV", "CHECK"));
+            assertTrue(check.contains(" 1 disagreeing") && check.contains("DISAGREE " + ring.rangeOf(holders.get(0)).from().hex()),
+                    check);
+            // the repair: the versions tie, so every holder keeps the value with the greater hash
+            assertTrue(c.sim.runUntil(() -> c.settled() && c.disagreeingReplicas().isEmpty(), 30_000),
+                    "anti-entropy never made the holders agree: " + c.disagreeingReplicas());
+            assertTrue(c.ecs().status().antiEntropy().repairs() >= 1);
+            java.util.Set<String> values = new java.util.HashSet<>();
+            for (ServerAddress h : holders) {
+                values.add(new String(c.sim.node(h).store().get(k1).value(), StandardCharsets.UTF_8));
+                assertEquals(version, c.sim.node(h).store().get(k1).version(), "on " + h);
+            }
+            assertEquals(1, values.size(), "every holder of k1 keeps the same value: " + values);
+            assertEquals(RespValue.bulk(values.iterator().next()), c.call(holders.get(2), "GET", "k1"));
+        }
+    }
+
     @Test
     void replicaReadsDuringAReReplicationNeverMissAKey() {
         try (SimCluster c = ClusterSimulationTest.start(7, 5)) {

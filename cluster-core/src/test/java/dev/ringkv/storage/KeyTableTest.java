@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class KeyTableTest {
 
     private static KeyDir.Entry entry(byte[] key) {
-        return new KeyDir.Entry(key, Hashing.position(key), 0);
+        return new KeyDir.Entry(key, Hashing.position(key));
     }
 
     private static byte[] utf8(String s) {

@@ -75,8 +75,8 @@ class VersionTest {
     void printsAndHashesTheWholeTriple() {
         assertEquals("10.10000000.42", new Version(10, 10_000_000, 42).toString());
         assertNotEquals(new Version(1, 2, 3), new Version(1, 3, 2));
-        Digest a = Digest.EMPTY.plus(1, 2, new Version(9, 9_000_000, 7), false);
-        Digest b = Digest.EMPTY.plus(1, 2, new Version(9, 9_000_001, 7), false);
+        Digest a = Digest.EMPTY.plus(1, 2, new Version(9, 9_000_000, 7), false, 5);
+        Digest b = Digest.EMPTY.plus(1, 2, new Version(9, 9_000_001, 7), false, 5);
         assertNotEquals(a, b, "replicas that differ only in the ring version disagree");
     }
 }

@@ -1,5 +1,7 @@
 package dev.ringkv.launcher.chaos;
 
+import dev.ringkv.check.Checker;
+import dev.ringkv.check.Op;
 import dev.ringkv.client.RingKvClient;
 import dev.ringkv.client.RingKvCluster;
 import dev.ringkv.client.RingKvException;
@@ -160,6 +162,8 @@ public final class ChaosRun {
                         c.set(key, value);
                         history.add(Op.write(id, key, value, t0, System.nanoTime(), Op.Outcome.OK));
                     } catch (RingKvException e) {
+                        // not ERROR even for an error reply: the client retries after timeouts too, and an
+                        // earlier attempt that timed out may still land after the error it ends with
                         history.add(Op.write(id, key, value, t0, System.nanoTime(), Op.Outcome.UNKNOWN));
                     }
                 } else {
@@ -297,7 +301,7 @@ public final class ChaosRun {
         for (int c = 0; c < config.clients(); c++) {
             int client = c;
             done.add(ops.stream().filter(op -> op.client() == client && op.outcome() == Op.Outcome.OK)
-                    .mapToLong(Op::completedNanos).sorted().toArray());
+                    .mapToLong(Op::completedAt).sorted().toArray());
         }
         List<Fault> out = new ArrayList<>();
         for (Fault f : faults) {
@@ -374,12 +378,12 @@ public final class ChaosRun {
     /** The whole history, by key then call time, next to the processes' logs: what a failed check is read against. */
     private void writeHistory(List<Op> ops) {
         List<Op> sorted = new ArrayList<>(ops);
-        sorted.sort(java.util.Comparator.comparing(Op::key).thenComparingLong(Op::invokedNanos));
+        sorted.sort(java.util.Comparator.comparing(Op::key).thenComparingLong(Op::invokedAt));
         StringBuilder b = new StringBuilder("# key client kind value invoked_ns completed_ns outcome (ns since the run started)\n");
         for (Op op : sorted) {
             b.append(op.key()).append(' ').append(op.client()).append(' ').append(op.write() ? "write" : "read").append(' ')
-                    .append(op.value()).append(' ').append(op.invokedNanos() - startNanos).append(' ')
-                    .append(op.completedNanos() == Long.MAX_VALUE ? "-" : String.valueOf(op.completedNanos() - startNanos))
+                    .append(op.value()).append(' ').append(op.invokedAt() - startNanos).append(' ')
+                    .append(op.completedAt() == Long.MAX_VALUE ? "-" : String.valueOf(op.completedAt() - startNanos))
                     .append(' ').append(op.outcome()).append('\n');
         }
         try {
