@@ -132,6 +132,11 @@ public final class ChaosRun {
     private final Consumer<String> log;
     private final Random rnd;
     private final List<Op> history = Collections.synchronizedList(new ArrayList<>());
+    /**
+     * What history.txt says about an operation beyond the {@link Op}: the node a plain client went through, how
+     * often a routing client retried, why an operation failed — what a violation is read against.
+     */
+    private final Map<Op, String> details = new ConcurrentHashMap<>();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     private final List<String> notes = Collections.synchronizedList(new ArrayList<>());
@@ -269,24 +274,28 @@ public final class ChaosRun {
         try (RingKvCluster c = RingKvCluster.connect(options, seeds)) {
             for (long n = 0; !stop.get(); n++) {
                 String key = "chaos:" + mine.nextInt(config.keys());
+                long retries = c.retries();
                 long t0 = System.nanoTime();
+                Op op;
+                RingKvException failure = null;
                 if (mine.nextBoolean()) {
                     String value = "c" + id + "-" + n;
                     try {
                         c.set(key, value);
-                        history.add(Op.write(id, key, value, t0, System.nanoTime(), Op.Outcome.OK));
+                        op = Op.write(id, key, value, t0, System.nanoTime(), Op.Outcome.OK);
                     } catch (RingKvException e) {
-                        history.add(Op.write(id, key, value, t0, System.nanoTime(), outcomeOf(true, e, true)));
-                        count(id, e);
+                        op = Op.write(id, key, value, t0, System.nanoTime(), outcomeOf(true, e, true));
+                        failure = e;
                     }
                 } else {
                     try {
-                        history.add(Op.read(id, key, c.get(key), t0, System.nanoTime()));
+                        op = Op.read(id, key, c.get(key), t0, System.nanoTime());
                     } catch (RingKvException e) {
-                        history.add(new Op(id, key, false, null, t0, System.nanoTime(), outcomeOf(false, e, true)));
-                        count(id, e);
+                        op = new Op(id, key, false, null, t0, System.nanoTime(), outcomeOf(false, e, true));
+                        failure = e;
                     }
                 }
+                record(op, failure, c.retries() > retries ? "retries=" + (c.retries() - retries) : "");
                 TimeUnit.MILLISECONDS.sleep(2);
             }
         } catch (InterruptedException e) {
@@ -322,14 +331,13 @@ public final class ChaosRun {
                     }
                     if (write) {
                         c.set(key, value);
-                        history.add(Op.write(id, key, value, t0, System.nanoTime(), Op.Outcome.OK));
+                        record(Op.write(id, key, value, t0, System.nanoTime(), Op.Outcome.OK), null, "via=" + via);
                     } else {
-                        history.add(Op.read(id, key, c.get(key), t0, System.nanoTime()));
+                        record(Op.read(id, key, c.get(key), t0, System.nanoTime()), null, "via=" + via);
                     }
                 } catch (RingKvException e) {
-                    history.add(write ? Op.write(id, key, value, t0, System.nanoTime(), outcomeOf(true, e, false))
-                            : new Op(id, key, false, null, t0, System.nanoTime(), outcomeOf(false, e, false)));
-                    count(id, e);
+                    record(write ? Op.write(id, key, value, t0, System.nanoTime(), outcomeOf(true, e, false))
+                            : new Op(id, key, false, null, t0, System.nanoTime(), outcomeOf(false, e, false)), e, "via=" + via);
                     if (e instanceof NotSent) {
                         refusedUntil.put(via, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
                     } else if (!(e instanceof ServerErrorException)) {
@@ -388,8 +396,19 @@ public final class ChaosRun {
         return Op.Outcome.UNKNOWN;
     }
 
-    private void count(int client, RingKvException e) {
-        failed.incrementAndGet((isPlain(client) ? 1 : 0) * Failure.values().length + failureOf(e).ordinal());
+    /** Adds an operation to the history, with what history.txt says about it; counts a failure by its kind. */
+    private void record(Op op, RingKvException failure, String detail) {
+        history.add(op);
+        String why = "";
+        if (failure != null) {
+            Failure f = failureOf(failure);
+            failed.incrementAndGet((isPlain(op.client()) ? 1 : 0) * Failure.values().length + f.ordinal());
+            why = f.name().toLowerCase(Locale.ROOT).replace('_', '-') + ": " + String.valueOf(failure.getMessage()).replace('\n', ' ');
+        }
+        String all = (detail + (detail.isEmpty() || why.isEmpty() ? "" : " ") + why).strip();
+        if (!all.isEmpty()) {
+            details.put(op, all);
+        }
     }
 
     private Failures failures(boolean plain) {
@@ -647,12 +666,16 @@ public final class ChaosRun {
     private void writeHistory(List<Op> ops) {
         List<Op> sorted = new ArrayList<>(ops);
         sorted.sort(java.util.Comparator.comparing(Op::key).thenComparingLong(Op::invokedNanos));
-        StringBuilder b = new StringBuilder("# key client kind value invoked_ns completed_ns outcome (ns since the run started)\n");
+        StringBuilder b = new StringBuilder("# key client kind value invoked_ns completed_ns outcome [via=node (plain) | "
+                + "retries=n (routing)] [how it failed] (ns since the run started; clients " + config.clients()
+                + " and up are plain, -1 the final reads)\n");
         for (Op op : sorted) {
             b.append(op.key()).append(' ').append(op.client()).append(' ').append(op.write() ? "write" : "read").append(' ')
                     .append(op.value()).append(' ').append(op.invokedNanos() - startNanos).append(' ')
                     .append(op.completedNanos() == Long.MAX_VALUE ? "-" : String.valueOf(op.completedNanos() - startNanos))
-                    .append(' ').append(op.outcome()).append('\n');
+                    .append(' ').append(op.outcome());
+            String d = details.get(op);
+            b.append(d == null ? "" : " " + d).append('\n');
         }
         try {
             Files.writeString(config.dir().resolve("history.txt"), b);

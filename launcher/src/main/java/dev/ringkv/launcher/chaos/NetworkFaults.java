@@ -288,8 +288,8 @@ final class NetworkFaults {
             return sAddr + " cut off (the ECS was gone)";
         }
         List<Rule> cutH0 = isolate(host(h0), all, how);
+        long t1 = run.ms(); // before the rules: the first namespace's may act before the last one's are in
         lab.add(cutH0);
-        long t1 = run.ms();
         run.log("+%6d ms    and the ECS %s cut off", t1, holder0);
         String[] h1 = {null};
         long[] term1 = {0};
@@ -318,9 +318,9 @@ final class NetworkFaults {
             return sAddr + " cut off, " + holder0 + " cut off and back";
         }
         List<Rule> cutH1 = isolate(host(h1Node), all, how);
+        long t2 = run.ms();
         lab.add(cutH1);
         rules.addAll(cutH1);
-        long t2 = run.ms();
         run.log("+%6d ms    the new ECS %s cut off", t2, h1[0]);
         String[] h2 = {null};
         long[] term2 = {0};

@@ -273,15 +273,51 @@ public final class NetworkLab implements AutoCloseable {
         apply(fewer);
     }
 
-    /** Rewrites the filter table of every namespace {@code touched} names from the rules held now. */
+    /**
+     * Rewrites the filter table of every namespace {@code touched} names from the rules held now, all at once
+     * (one {@code iptables-restore} per namespace, run side by side): on a loaded machine one after the other
+     * took a second for a partition of six nodes, long enough for its first half to act alone.
+     */
     private void apply(List<Rule> touched) throws IOException {
+        List<Process> running = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        IOException failure = null;
         for (String host : new TreeSet<>(touched.stream().map(Rule::at).toList())) {
             String ns = namespaceOf.get(host);
             if (ns == null) {
                 throw new IllegalArgumentException("no node at " + host + " in this lab");
             }
-            run(List.of(IP, "netns", "exec", ns, IPTABLES_RESTORE, "-w"),
-                    table(rules.stream().filter(r -> r.at().equals(host)).toList()));
+            List<String> cmd = List.of(IP, "netns", "exec", ns, IPTABLES_RESTORE, "-w");
+            try {
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                p.getOutputStream().write(table(rules.stream().filter(r -> r.at().equals(host)).toList())
+                        .getBytes(StandardCharsets.UTF_8));
+                p.getOutputStream().close();
+                running.add(p);
+                names.add(String.join(" ", cmd));
+            } catch (IOException e) {
+                failure = new IOException(String.join(" ", cmd) + ": " + e.getMessage(), e);
+                break;
+            }
+        }
+        for (int i = 0; i < running.size(); i++) {
+            Process p = running.get(i);
+            try {
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    failure = failure != null ? failure : new IOException(names.get(i) + ": still running after 30 s");
+                } else if (p.exitValue() != 0 && failure == null) {
+                    failure = new IOException(names.get(i) + ": exit " + p.exitValue() + ": " + out.strip());
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+                failure = failure != null ? failure : new IOException(names.get(i) + ": interrupted", e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
