@@ -684,6 +684,23 @@ public final class ChaosRun {
         }
     }
 
+    /** One line per fault, tab-separated, next to history.txt: what figures over many seeds are summed from. */
+    private void writeFaults(List<Fault> faults) {
+        StringBuilder b = new StringBuilder("index\tkind\ttarget\tat_ms\theld_ms\tdetected_ms\tfailover_ms\thealed_ms"
+                + "\tunavailable_routing_ms\tunavailable_plain_ms\n");
+        for (Fault f : faults) {
+            b.append(f.index()).append('\t').append(f.kind()).append('\t').append(f.target()).append('\t')
+                    .append(f.atMillis()).append('\t').append(f.heldMillis()).append('\t').append(f.detectedMillis())
+                    .append('\t').append(f.failoverMillis()).append('\t').append(f.healedMillis()).append('\t')
+                    .append(f.unavailableMillis()).append('\t').append(f.unavailablePlainMillis()).append('\n');
+        }
+        try {
+            Files.writeString(config.dir().resolve("faults.tsv"), b);
+        } catch (IOException e) {
+            problems.add("cannot write the faults: " + e.getMessage());
+        }
+    }
+
     /**
      * Lines the servers log when two ECSs claim one term (they reject the second, loudly): a violation the
      * sampler may have missed between two of its rounds.
@@ -713,6 +730,7 @@ public final class ChaosRun {
         long readsFailed = ops.stream().filter(o -> !o.write() && o.outcome() == Op.Outcome.FAIL).count();
         Checker.Verdict verdict = Checker.check(ops, finals);
         writeHistory(ops);
+        writeFaults(faults);
         List<String> terms = List.of();
         if (claims != null) {
             terms = claims.table();
