@@ -36,8 +36,9 @@ class NetworkChaosRunTest {
                     System.out.println(line); // the fault log and its timings, in the test's output
                 });
         String all = String.join("\n", log) + "\n" + r;
+        // how many faults fit in 25 s depends on the machine (an add heals in 1 s idle, in 30 s on a loaded 2-core
+        // machine); the seed fixes only that the first one is a network fault
         assertTrue(r.faults().stream().anyMatch(f -> f.heldMillis() >= 0), "at least one network fault: " + all);
-        assertTrue(r.faults().size() >= 3, "at least three faults: " + all);
         assertEquals(List.of(), r.verdict().lostWrites(), all);
         assertEquals(List.of(), r.verdict().violations(), all);
         assertEquals(List.of(), r.problems(), all);
