@@ -146,6 +146,8 @@ public final class ChaosRun {
     /** Failures by [plain?1:0][Failure.ordinal()]. */
     private final AtomicLongArray failed = new AtomicLongArray(2 * Failure.values().length);
     private long startNanos;
+    /** When the clients were told to stop: no gap in their operations is counted past it. */
+    private volatile long stopNanos = Long.MAX_VALUE;
 
     private ChaosRun(Config config, Consumer<String> log) {
         this.config = config;
@@ -224,6 +226,7 @@ public final class ChaosRun {
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
+            stopNanos = System.nanoTime();
             stop.set(true);
             for (Thread t : clients) {
                 t.join(30_000);
@@ -586,7 +589,9 @@ public final class ChaosRun {
         List<Fault> out = new ArrayList<>();
         for (Fault f : faults) {
             long from = startNanos + f.atMillis() * 1_000_000;
-            long to = f.healedMillis() < 0 ? System.nanoTime() : startNanos + (f.endedMillis() + f.healedMillis()) * 1_000_000;
+            // not healed: until the wait gave up, for the clients went on meanwhile; never past their stop
+            long to = Math.min(stopNanos, startNanos + (f.endedMillis()
+                    + (f.healedMillis() < 0 ? HEAL_TIMEOUT.toMillis() : f.healedMillis())) * 1_000_000);
             long[] worst = {0, config.plainClients() == 0 ? -1 : 0}; // routing, plain
             for (int c = 0; c < done.size(); c++) {
                 long gap = longestGap(done.get(c), from, to);
