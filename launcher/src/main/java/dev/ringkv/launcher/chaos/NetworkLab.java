@@ -494,8 +494,14 @@ public final class NetworkLab implements AutoCloseable {
             String name = parts[1].split("@")[0];
             Matcher m = OUR_LINK.matcher(name);
             if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
-                ip("link", "del", name);
-                swept.add(name);
+                try {
+                    ip("link", "del", name);
+                    swept.add(name);
+                } catch (IOException e) {
+                    if (linkExists(name)) {
+                        throw e;
+                    } // else gone meanwhile: a veth goes with its peer's namespace, a moment after it is deleted
+                }
             }
         }
         if (!swept.isEmpty()) {
