@@ -19,15 +19,21 @@ import java.util.function.Supplier;
 
 /**
  * Who claims the ECS role in which term, sampled from every node about every 100 ms during a chaos run
- * (DESIGN §1: at most one ECS per term). Two sources per node: {@code RINGKV STATUS}, which only an ECS
- * answers itself (a server without the role names the ECS instead) — a <em>claim</em>; and {@code INFO ring},
- * the ECS a server follows and its term — who the others <em>follow</em>. Either showing two addresses for one
- * term is a violation. Sampling can miss a claim that lasted less than a round; it never invents one.
+ * (DESIGN §1: at most one ECS per term, and no two acting at once). Two sources per node:
+ * {@code RINGKV STATUS}, which only an ECS answers itself (a server without the role names the ECS instead) —
+ * a <em>claim</em>; and {@code INFO ring}, the ECS a server follows and its term — who the others
+ * <em>follow</em>. Either showing two addresses for one term is a violation. So are two claimants answering
+ * within {@link #TOGETHER_MILLIS} of each other, in one round, each with a majority of its own ring UP: two ECSs
+ * acting at once, whatever their terms. (A member turns SUSPECT 200 ms after its last answer and servers elect
+ * only after 400 ms without one, so a legitimate takeover never shows that.) Sampling can miss what lasted less
+ * than a round; it never invents it.
  */
 final class EcsClaims implements AutoCloseable {
 
     private static final long ROUND_MILLIS = 100;
     private static final long REPLY_MILLIS = 300;
+    /** Two claims count as "at once" only if their answers arrived this close: statuses are snapshots. */
+    static final long TOGETHER_MILLIS = 100;
 
     private final Supplier<List<ServerAddress>> nodes;
     private final LongSupplier clockMillis;
@@ -38,6 +44,8 @@ final class EcsClaims implements AutoCloseable {
     /** Each node's latest INFO ring answer: {@code ecs}, {@code ecs_term}, {@code ring_version}. */
     private final Map<ServerAddress, Map<String, String>> latest = new HashMap<>();
     private final Map<ServerAddress, RingKvClient> connections = new HashMap<>();
+    /** "A and B acting at once" -> the first sighting, one line each. */
+    private final Map<String, String> together = new LinkedHashMap<>();
     private final Thread thread;
     private volatile boolean stop;
     private long rounds;
@@ -75,15 +83,19 @@ final class EcsClaims implements AutoCloseable {
     /** Asks every node at once (both questions pipelined), then records what came back within the reply time. */
     private void round() {
         Map<ServerAddress, CompletableFuture<RespValue>> status = new LinkedHashMap<>();
+        Map<ServerAddress, CompletableFuture<Long>> arrived = new LinkedHashMap<>();
         Map<ServerAddress, CompletableFuture<RespValue>> info = new LinkedHashMap<>();
         for (ServerAddress a : nodes.get()) {
             RingKvClient c = connection(a);
             if (c != null) {
-                status.put(a, c.executeAsync(REPLY_MILLIS, RingKvClient.command("RINGKV", "STATUS")));
+                CompletableFuture<RespValue> f = c.executeAsync(REPLY_MILLIS, RingKvClient.command("RINGKV", "STATUS"));
+                status.put(a, f);
+                arrived.put(a, f.thenApply(v -> System.nanoTime()));
                 info.put(a, c.executeAsync(REPLY_MILLIS, RingKvClient.command("INFO", "ring")));
             }
         }
         long now = clockMillis.getAsLong();
+        List<Object[]> acting = new ArrayList<>(); // {address, status, arrival ns}
         for (Map.Entry<ServerAddress, CompletableFuture<RespValue>> e : status.entrySet()) {
             RespValue v = reply(e.getValue());
             if (v instanceof RespValue.Bulk b) {
@@ -91,9 +103,27 @@ final class EcsClaims implements AutoCloseable {
                     ClusterStatus s = ClusterStatus.fromJson(b.utf8());
                     if (s.ecs().equals(e.getKey().toString())) {
                         record(claimed, s.term(), s.ecs(), now);
+                        if (hasMajorityUp(s)) {
+                            // the arrival stamp runs right after the reply completes: join waits that instant out
+                            acting.add(new Object[] {s.ecs(), s, arrived.get(e.getKey()).join()});
+                        }
                     }
                 } catch (IllegalArgumentException bad) {
                     // not a status: nothing claimed
+                }
+            }
+        }
+        for (int i = 0; i < acting.size(); i++) {
+            for (int j = i + 1; j < acting.size(); j++) {
+                long apart = Math.abs((Long) acting.get(i)[2] - (Long) acting.get(j)[2]) / 1_000_000;
+                if (apart <= TOGETHER_MILLIS) {
+                    ClusterStatus a = (ClusterStatus) acting.get(i)[1];
+                    ClusterStatus b = (ClusterStatus) acting.get(j)[1];
+                    String pair = a.ecs() + " (term " + a.term() + ") and " + b.ecs() + " (term " + b.term() + ")";
+                    synchronized (this) {
+                        together.putIfAbsent(pair, "two ECSs acting at once at +" + now + " ms, answers " + apart
+                                + " ms apart: " + describe(a) + "; " + describe(b));
+                    }
                 }
             }
         }
@@ -113,6 +143,19 @@ final class EcsClaims implements AutoCloseable {
         synchronized (this) {
             rounds++;
         }
+    }
+
+    /** Whether a majority of the ring this status publishes is UP in it (not SUSPECT: heard within half the timeout). */
+    static boolean hasMajorityUp(ClusterStatus s) {
+        long inRing = s.members().stream().filter(ClusterStatus.MemberStatus::inRing).count();
+        long up = s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count();
+        return inRing > 0 && up * 2 > inRing;
+    }
+
+    private static String describe(ClusterStatus s) {
+        return s.ecs() + " in term " + s.term() + " with ring version " + s.ringVersion() + " of "
+                + s.members().stream().filter(ClusterStatus.MemberStatus::inRing)
+                .map(m -> m.address() + " " + m.state()).toList();
     }
 
     private RingKvClient connection(ServerAddress a) {
@@ -240,6 +283,7 @@ final class EcsClaims implements AutoCloseable {
                 out.add("servers followed two ECSs in term " + t + ": " + names(who));
             }
         });
+        out.addAll(together.values());
         return out;
     }
 
