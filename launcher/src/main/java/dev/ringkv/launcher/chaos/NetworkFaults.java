@@ -25,7 +25,9 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code isolate}: a server without the ECS role, cut from every other node;</li>
  *   <li>{@code isolate-ecs}: the dedicated ECS while it holds the role, or {@code isolate-ecs-server}: the
  *       server holding it;</li>
- *   <li>{@code split}: the ring's servers split into a majority and a minority, the ECS in the minority;</li>
+ *   <li>{@code split}: the ring's servers split into a majority and a minority, the ECS in the minority; half of
+ *       them {@code split-staggered}: the ECS's links to the majority go one at a time, 150 ms apart, as a
+ *       partition forms on a failing switch;</li>
  *   <li>{@code second-election}: a server cut off; then the ECS cut off (an election the server misses), let
  *       back in, and the new ECS cut off in turn (a second election it misses); then all healed;</li>
  *   <li>{@code bridge}: two halves that cannot see each other and one server that sees both;</li>
@@ -45,6 +47,11 @@ final class NetworkFaults {
             "loss", "delay");
     /** How long the steps of a compound fault may take before the run reports it (a new ECS takes < 1.5 s). */
     private static final long STEP_MILLIS = 20_000;
+    /**
+     * Between the cuts of a staggered split: longer than the spread of a heartbeat round, shorter than the time a
+     * silent server takes to be declared DOWN (400 ms), so the ECS sees its majority go one server at a time.
+     */
+    private static final long STAGGER_MILLIS = 150;
 
     private final ChaosRun run;
     private final ProcessCluster cluster;
@@ -148,11 +155,25 @@ final class NetworkFaults {
                 if (!dedicated && cluster.ecs().isAlive()) {
                     majority.add(cluster.ecs()); // a deposed dedicated ECS not yet gone: on the majority side
                 }
-                name = "split/" + mode;
-                what = names(minority) + " | " + names(majority);
+                // half the splits form the way a failing switch does, port by port: the ECS loses the majority's
+                // servers one at a time, STAGGER_MILLIS apart (the rest is cut at once)
+                boolean staggered = rnd.nextBoolean();
+                name = (staggered ? "split-staggered/" : "split/") + mode;
+                what = names(minority) + " | " + names(majority) + (staggered ? ", the ECS's links one at a time "
+                        + STAGGER_MILLIS + " ms apart" : "");
                 holdMillis = 600 + rnd.nextInt(3_400);
-                rules.addAll(between(hosts(minority), hosts(majority), how));
+                List<ProcessCluster.Node> rest = new ArrayList<>(minority);
+                rest.remove(ecsNode);
+                rules.addAll(between(hosts(staggered ? rest : minority), hosts(majority), how));
                 at = start(index, name, what, holdMillis, rules);
+                if (staggered) {
+                    for (ProcessCluster.Node m : majority) {
+                        TimeUnit.MILLISECONDS.sleep(STAGGER_MILLIS);
+                        List<Rule> link = NetworkLab.cut(host(ecsNode), host(m), how);
+                        lab.add(link);
+                        rules.addAll(link);
+                    }
+                }
                 Set<String> side = new HashSet<>(addresses(minority));
                 hold(holdMillis, () -> held.failover < 0 && (held.failover = failoverAt(term, side, at)) >= 0);
             }
