@@ -390,7 +390,8 @@ public final class ChaosRun {
      * or never. That includes a plain client's error reply ({@code -TRYAGAIN}), though the node did answer:
      * {@link Op} has no outcome for "may have taken effect, but before its reply"; when it has one, a plain
      * client's {@link Failure#ERROR_REPLY} maps to it here. A routing client's error never does: it retries
-     * after a timeout, so an attempt it gave up on may still be in flight when the last one is refused.
+     * after a timeout and after {@code -TRYAGAIN}, so an attempt it gave up on may have taken effect, or still
+     * be in flight, when the last one is refused.
      */
     static Op.Outcome outcomeOf(boolean write, RingKvException e, boolean routing) {
         if (!write || failureOf(e) == Failure.NOT_SENT) {
