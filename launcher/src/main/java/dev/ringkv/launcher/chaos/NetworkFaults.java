@@ -52,6 +52,8 @@ final class NetworkFaults {
      * silent server takes to be declared DOWN (400 ms), so the ECS sees its majority go one server at a time.
      */
     private static final long STAGGER_MILLIS = 150;
+    /** Copies per key: the ECS runs with its default {@code --replicas}. */
+    private static final int REPLICAS = 3;
 
     private final ChaosRun run;
     private final ProcessCluster cluster;
@@ -160,7 +162,7 @@ final class NetworkFaults {
                 boolean staggered = rnd.nextBoolean();
                 name = (staggered ? "split-staggered/" : "split/") + mode;
                 what = names(minority) + " | " + names(majority) + (staggered ? ", the ECS's links one at a time "
-                        + STAGGER_MILLIS + " ms apart" : "");
+                        + STAGGER_MILLIS + " ms apart" : "") + beyondOneFailure(minority);
                 holdMillis = 600 + rnd.nextInt(3_400);
                 List<ProcessCluster.Node> rest = new ArrayList<>(minority);
                 rest.remove(ecsNode);
@@ -195,7 +197,7 @@ final class NetworkFaults {
                     return null;
                 }
                 name = "bridge/" + mode;
-                what = names(left) + " | " + names(right) + ", bridged by " + bridge.address;
+                what = names(left) + " | " + names(right) + ", bridged by " + bridge.address + beyondOneFailure(right);
                 holdMillis = 600 + rnd.nextInt(3_400);
                 rules.addAll(between(hosts(left), hosts(right), how));
                 at = start(index, name, what, holdMillis, rules);
@@ -417,6 +419,18 @@ final class NetworkFaults {
         who[0] = c.getKey();
         which[0] = c.getValue();
         return true;
+    }
+
+    /**
+     * A note for a side of a partition holding as many servers as a key has copies: all the holders of some
+     * keys may be cut off together, which DESIGN §1's single failure does not cover (seed 806: the other side
+     * then served such keys as missing). Such faults are kept — what the cluster does then is worth seeing —
+     * but the log says so.
+     */
+    private String beyondOneFailure(List<ProcessCluster.Node> side) {
+        long servers = side.stream().filter(n -> n != cluster.ecs()).count();
+        return servers >= REPLICAS ? " (" + servers + " servers on one side, as many as a key's copies: beyond a "
+                + "single failure)" : "";
     }
 
     private List<Rule> isolate(String host, List<String> all, Cut how) {
