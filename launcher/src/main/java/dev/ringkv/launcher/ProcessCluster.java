@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A real cluster of child processes on loopback: an ECS and servers, each a {@code ringkv} JVM started
- * from this JVM's own classpath, logging to a file in the base directory. Crash is SIGKILL, pause is
+ * A real cluster of child processes, on loopback unless a {@link Placement} puts them elsewhere (each in a
+ * network namespace of its own, for {@code ringkv chaos --network}): an ECS and servers, each a
+ * {@code ringkv} JVM started from this JVM's own classpath, logging to a file in the base directory. Crash is SIGKILL, pause is
  * SIGSTOP — signals to real processes, as the benchmarks and process tests need. Not thread-safe.
  */
 public final class ProcessCluster implements AutoCloseable {
@@ -47,8 +48,29 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Where a node runs: the address it binds and advertises, its port, and the words its command line
+     * starts with (say {@code ip netns exec NS}, for a node in a network namespace of its own).
+     */
+    public record Spot(String host, int port, List<String> prefix) {
+        public Spot {
+            prefix = List.copyOf(prefix);
+        }
+    }
+
+    /** Gives each new node its {@link Spot}; {@code name} is {@code ecs} or {@code server-N}. */
+    @FunctionalInterface
+    public interface Placement {
+        Spot place(String name) throws IOException;
+    }
+
+    /** Every node on {@code host} (a loopback address), each on a free port: how clusters run by default. */
+    public static Placement on(String host) {
+        return name -> new Spot(host, freePort(), List.of());
+    }
+
     private final Path base;
-    private final String host;
+    private final Placement placement;
     private final List<String> jvmOptions;
     private Node ecs;
     /** The address that last answered RINGKV STATUS as the ECS. */
@@ -56,8 +78,12 @@ public final class ProcessCluster implements AutoCloseable {
     private final List<Node> servers = new ArrayList<>();
 
     public ProcessCluster(Path base, String host, List<String> jvmOptions) {
+        this(base, on(host), jvmOptions);
+    }
+
+    public ProcessCluster(Path base, Placement placement, List<String> jvmOptions) {
         this.base = base;
-        this.host = host;
+        this.placement = placement;
         this.jvmOptions = List.copyOf(jvmOptions);
     }
 
@@ -119,13 +145,19 @@ public final class ProcessCluster implements AutoCloseable {
     static final String LOG_LEVEL = System.getProperty("ringkv.processLogLevel", "WARN");
 
     public Node startEcs(String... extra) throws IOException {
-        int port = freePort();
-        List<String> args = new ArrayList<>(List.of("ecs", "-a", host, "-p", String.valueOf(port),
+        Spot spot = placement.place("ecs");
+        List<String> args = new ArrayList<>(List.of("ecs", "-a", spot.host(), "-p", String.valueOf(spot.port()),
                 "-d", base.resolve("ecs").toString(), "--log-level", LOG_LEVEL));
         args.addAll(List.of(extra));
-        ecs = new Node(java(args.toArray(new String[0])), base.resolve("ecs.log"), new ServerAddress(host, port));
+        ecs = new Node(placed(spot, args), base.resolve("ecs.log"), new ServerAddress(spot.host(), spot.port()));
         launch(ecs);
         return ecs;
+    }
+
+    private List<String> placed(Spot spot, List<String> args) {
+        List<String> cmd = new ArrayList<>(spot.prefix());
+        cmd.addAll(java(args.toArray(new String[0])));
+        return cmd;
     }
 
     public Node startServer(String... extra) throws IOException {
@@ -134,12 +166,12 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** A server joining through {@code bootstrap} ({@code -b}: the ECS or members, comma-separated). */
     public Node startServerVia(String bootstrap, String... extra) throws IOException {
-        int port = freePort();
         String name = "server-" + (servers.size() + 1);
-        List<String> args = new ArrayList<>(List.of("server", "-a", host, "-p", String.valueOf(port),
+        Spot spot = placement.place(name);
+        List<String> args = new ArrayList<>(List.of("server", "-a", spot.host(), "-p", String.valueOf(spot.port()),
                 "-b", bootstrap, "-d", base.resolve(name).toString(), "--log-level", LOG_LEVEL));
         args.addAll(List.of(extra));
-        Node n = new Node(java(args.toArray(new String[0])), base.resolve(name + ".log"), new ServerAddress(host, port));
+        Node n = new Node(placed(spot, args), base.resolve(name + ".log"), new ServerAddress(spot.host(), spot.port()));
         servers.add(n);
         launch(n);
         return n;

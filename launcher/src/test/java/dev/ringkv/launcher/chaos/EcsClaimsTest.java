@@ -1,0 +1,39 @@
+package dev.ringkv.launcher.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringkv.monitor.ClusterStatus;
+import dev.ringkv.monitor.ClusterStatus.MemberStatus;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What the ECS-claims sampler reads into a status and an INFO answer. */
+class EcsClaimsTest {
+
+    private static MemberStatus member(String address, String state, boolean inRing) {
+        return new MemberStatus(address, state, inRing, "0", 0, 0, 0, 0, 0, 1);
+    }
+
+    @Test
+    void anEcsActsOnlyWithAMajorityOfItsOwnRingUp() {
+        // seed 608's minority ECS after shrinking its ring to the two servers on its side: a majority of that ring
+        assertTrue(EcsClaims.hasMajorityUp(new ClusterStatus("a:1", 5, 5, List.of(member("a:1", "UP", true),
+                member("b:1", "UP", true), member("c:1", "DOWN", false), member("d:1", "DOWN", false)), null)));
+        // cut off with a minority: the others turn SUSPECT before anyone may elect a rival
+        assertFalse(EcsClaims.hasMajorityUp(new ClusterStatus("a:1", 5, 5, List.of(member("a:1", "UP", true),
+                member("b:1", "SUSPECT", true), member("c:1", "SUSPECT", true)), null)));
+        assertFalse(EcsClaims.hasMajorityUp(new ClusterStatus("a:1", 5, 5, List.of(member("a:1", "UP", true),
+                member("b:1", "UP", true), member("c:1", "SUSPECT", true), member("d:1", "SUSPECT", true)), null)));
+        assertFalse(EcsClaims.hasMajorityUp(new ClusterStatus("a:1", 5, 5, List.of(), null)));
+    }
+
+    @Test
+    void infoFieldsAreReadLineByLine() {
+        var f = EcsClaims.fields("# Ring\r\nring_version:7000002\r\necs:10.77.1.12:5102\r\necs_term:7\r\n\r\n");
+        assertEquals("10.77.1.12:5102", f.get("ecs"));
+        assertEquals("7", f.get("ecs_term"));
+        assertEquals("7000002", f.get("ring_version"));
+    }
+}
