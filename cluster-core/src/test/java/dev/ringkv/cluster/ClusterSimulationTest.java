@@ -349,6 +349,27 @@ class ClusterSimulationTest {
      * the whole history with the linearizability checker: every key's reads and writes as one register, and
      * every final value one that no acknowledged write superseded (no acknowledged write lost).
      */
+    /**
+     * Runs the load, applies the fault (which heals itself), waits up to {@code settleMillis} for the cluster
+     * to settle, stops the load, and checks that more than {@code leastAcknowledged} writes got through, the
+     * whole history per key, and safety ({@link SimCluster#assertSafe}).
+     */
+    static void underLoad(SimCluster c, long seed, long settleMillis, int leastAcknowledged, Runnable fault) {
+        Random r = new Random(seed);
+        Load load = new Load(c, r, 3);
+        load.start();
+        c.sim.runFor(300);
+        fault.run();
+        assertTrue(c.awaitSettled(settleMillis), "did not settle after the fault: " + describe(c));
+        c.sim.runFor(300);
+        load.stop();
+        c.sim.runFor(12_000);
+        assertTrue(c.awaitSettled(30_000), "did not settle at the end: " + describe(c));
+        assertTrue(load.history.acknowledged > leastAcknowledged, "too little got through: " + load.history.acknowledged);
+        checkHistory(c, load.history, r);
+        c.assertSafe();
+    }
+
     static void checkHistory(SimCluster c, History history, Random r) {
         List<ServerAddress> up = c.upMembers();
         Map<String, String> finals = new HashMap<>();

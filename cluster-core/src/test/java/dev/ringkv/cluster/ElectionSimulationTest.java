@@ -25,19 +25,7 @@ class ElectionSimulationTest {
 
     /** Runs load, applies the fault, lets it settle, stops the load and checks the whole history. */
     private static void underLoad(SimCluster c, long seed, Runnable fault) {
-        Random r = new Random(seed);
-        ClusterSimulationTest.Load load = new ClusterSimulationTest.Load(c, r, 3);
-        load.start();
-        c.sim.runFor(300);
-        fault.run();
-        assertTrue(c.awaitSettled(30_000), "did not settle: " + ClusterSimulationTest.describe(c));
-        c.sim.runFor(300);
-        load.stop();
-        c.sim.runFor(12_000);
-        assertTrue(c.awaitSettled(30_000), "did not settle at the end: " + ClusterSimulationTest.describe(c));
-        assertTrue(load.history.acknowledged > 20, "too little got through: " + load.history.acknowledged);
-        ClusterSimulationTest.checkHistory(c, load.history, r);
-        c.assertSafe();
+        ClusterSimulationTest.underLoad(c, seed, 30_000, 20, fault);
     }
 
     @Test

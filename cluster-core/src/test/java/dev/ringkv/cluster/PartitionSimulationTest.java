@@ -46,18 +46,7 @@ class PartitionSimulationTest {
 
     /** Load, the fault (which heals itself), settle, stop, check the whole history and safety. */
     private static void underLoad(SimCluster c, long seed, Runnable fault) {
-        Random r = new Random(seed);
-        ClusterSimulationTest.Load load = new ClusterSimulationTest.Load(c, r, 3);
-        load.start();
-        c.sim.runFor(300);
-        fault.run();
-        assertTrue(c.awaitSettled(60_000), "did not settle after the heal: " + ClusterSimulationTest.describe(c));
-        c.sim.runFor(300);
-        load.stop();
-        c.sim.runFor(12_000);
-        assertTrue(c.awaitSettled(30_000), "did not settle at the end: " + ClusterSimulationTest.describe(c));
-        ClusterSimulationTest.checkHistory(c, load.history, r);
-        c.assertSafe();
+        ClusterSimulationTest.underLoad(c, seed, 60_000, 0, fault);
     }
 
     @Test
