@@ -79,6 +79,11 @@ public final class Ecs implements NodeLogic {
     private ServerAddress successor;
     private java.util.function.Consumer<String> onDeposed = why -> { };
     private long lastNoQuorumLog = Long.MIN_VALUE / 2;
+    /**
+     * The newest ring version known to have reached a majority of its own members: no ring change is made
+     * before the current one has, and no lease is granted under it before then (see {@link #committed}).
+     */
+    private long committedVersion = -1;
 
     /**
      * How a server elected ECS starts (DESIGN §8): the term it won and the ring it served under (the newest
@@ -179,6 +184,51 @@ public final class Ecs implements NodeLogic {
             }
         }
         return live * 2 > ring.size();
+    }
+
+    /**
+     * Has the published ring reached a majority of its own members (they installed it, durably: their vote
+     * goes by it from then on)? Until it has, this ECS makes no further ring change and grants no lease
+     * under it, as Raft commits one membership change before the next (DESIGN §8). A ring that differs
+     * from the one before by one member shares a member with every majority of that one, so whoever is
+     * elected next — by either ring's majority — holds it or a newer one. Without the rule an ECS losing
+     * the servers of one side one at a time keeps a majority of each smaller ring it publishes, shrinking
+     * its ring to its own side while that side, still holding the full ring, elects a rival; and a server
+     * could serve a range it gained under a ring the next ECS never hears of.
+     */
+    boolean committed() {
+        if (ring.isEmpty() || committedVersion >= ring.version()) {
+            return true;
+        }
+        int seen = 0;
+        for (ServerAddress a : ring.members()) {
+            Member m = members.get(a);
+            if (m != null && m.ringVersionSeen >= ring.version()) {
+                seen++;
+            }
+        }
+        return seen * 2 > ring.size();
+    }
+
+    /** Leases need both: a majority that follows this ECS now, and a ring that the next ECS will hold. */
+    private boolean mayGrantLeases() {
+        return hasQuorum() && committed();
+    }
+
+    /** The published ring reached a majority: lease it to every member that has it, resume waiting changes. */
+    private void onCommitted() {
+        committedVersion = ring.version();
+        LOG.debug("{} ring version {} reached a majority of its servers", ctx.self(), ring.version());
+        if (hasQuorum()) {
+            for (Member m : members.values()) {
+                if (m.state != MemberState.DOWN && m.lastAckedSeq > 0 && m.ringVersionSeen >= ring.version()) {
+                    ctx.send(m.address, Msg.of(Msg.LEASE, term, m.lastAckedSeq, leaseMillis(), ring.version()));
+                }
+            }
+        }
+        if (plan == null) {
+            startNextPlan();
+        }
     }
 
     /**
@@ -307,7 +357,7 @@ public final class Ecs implements NodeLogic {
         }
         long now = ctx.now();
         sent(++hbSeq, now);
-        long lease = hasQuorum() ? leaseMillis() : 0;
+        long lease = mayGrantLeases() ? leaseMillis() : 0;
         for (Member m : members.values()) {
             boolean down = m.state == MemberState.DOWN;
             if (down && now - m.stateSince > DOWN_HEARTBEAT_MILLIS) {
@@ -353,8 +403,14 @@ public final class Ecs implements NodeLogic {
             }
             long silent = now - m.lastAck;
             if (silent > config.timeoutMillis()) {
-                if (hasQuorum()) {
+                if (hasQuorum() && committed()) {
                     declareDown(m, "no heartbeat reply for " + silent + " ms");
+                } else if (hasQuorum()) {
+                    if (now - lastNoQuorumLog >= 1_000) {
+                        lastNoQuorumLog = now;
+                        LOG.warn("{} {} is silent, but ring version {} has not reached a majority of its servers yet: "
+                                + "no further ring change until it does", ctx.self(), m.address, ring.version());
+                    }
                 } else if (now - lastNoQuorumLog >= 1_000) {
                     lastNoQuorumLog = now;
                     LOG.warn("{} {} is silent, but fewer than a majority of the ring's servers answer this ECS: "
@@ -597,12 +653,14 @@ public final class Ecs implements NodeLogic {
         // held up for seconds on a slow link says nothing about whether the member still follows us now,
         // whereas a member that voted for a rival had not heard us (so not answered) for its whole timeout
         m.lastHeard = Math.max(m.lastHeard, sentAt);
-        if (hasQuorum()) {
+        m.ringVersionSeen = Math.max(m.ringVersionSeen, versionSeen);
+        if (committedVersion < ring.version() && committed()) {
+            onCommitted(); // grants every member that has the ring its lease, including this one
+        } else if (mayGrantLeases()) {
             // renew the lease now rather than with the next heartbeat: one round trip after each
             // acknowledgement, so only a silence close to the timeout can let it lapse
             ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, leaseMillis(), ring.version()));
         }
-        m.ringVersionSeen = versionSeen;
         m.keys = keys;
         m.bytes = bytes;
         m.opsPerSecond = ops;
@@ -691,6 +749,9 @@ public final class Ecs implements NodeLogic {
     private void startNextPlan() {
         if (repair != null || !settled.equals(ring) || antiEntropy.verifying()) {
             return; // a change waits until every range has all its copies again
+        }
+        if (!committed()) {
+            return; // and until the last one reached a majority (onCommitted starts it then)
         }
         while (plan == null && !queue.isEmpty()) {
             Request r = queue.poll();
@@ -905,15 +966,14 @@ public final class Ecs implements NodeLogic {
         LOG.info("{} publishing ring version {} ({} servers): {}", ctx.self(), ring.version(), ring.size(), why);
         events.add("ring", "ring version " + ring.version() + ": " + why);
         byte[][] msg = ringMessage();
-        boolean quorum = hasQuorum();
+        // a heartbeat right behind the ring (granting nothing): the answers say who installed it, and once a
+        // majority has (committed), the leases under it go out (onCommitted) — one round trip, not a heartbeat
+        sent(++hbSeq, ctx.now());
+        byte[][] probe = Msg.of(Msg.HB, term, hbSeq, 0, ring.version(), 0);
         for (Member m : members.values()) {
             if (m.state != MemberState.DOWN) {
                 ctx.send(m.address, msg);
-                if (quorum && m.lastAckedSeq > 0) {
-                    // a lease holds for the ring it names: renew it for this one right behind the ring, or a
-                    // server would wait for the next heartbeat before serving under it
-                    ctx.send(m.address, Msg.of(Msg.LEASE, term, m.lastAckedSeq, leaseMillis(), ring.version()));
-                }
+                ctx.send(m.address, probe);
             }
         }
     }

@@ -115,6 +115,12 @@ public final class KvNode implements NodeLogic {
     /** A lease granted under a ring this server does not hold yet: it applies once that ring is installed. */
     private long offeredLeaseUntil;
     private long offeredLeaseRing = -1;
+    /**
+     * Until when a lease under the ring installed last is on its way (we held one under the ring before):
+     * commands and write acknowledgements wait for it in {@link #leaseWaiters} rather than fail at once.
+     */
+    private long leaseExpectedUntil;
+    private final java.util.ArrayDeque<Runnable> leaseWaiters = new java.util.ArrayDeque<>();
     private boolean preJoin;
     private int preJoinPending;
     private long preJoinDeadline;
@@ -567,11 +573,40 @@ public final class KvNode implements NodeLogic {
         }
         if (ring != null && ring.version() == ringVersion) {
             leaseUntil = Math.max(leaseUntil, sentAt + leaseMillis);
+            if (hasLease()) {
+                runLeaseWaiters();
+            }
         } else if (ringVersion >= offeredLeaseRing) {
             // the ring it is granted under is on its way (or this server was left out of it): keep it for then
             offeredLeaseUntil = ringVersion == offeredLeaseRing ? Math.max(offeredLeaseUntil, sentAt + leaseMillis)
                     : sentAt + leaseMillis;
             offeredLeaseRing = ringVersion;
+        }
+    }
+
+    /** A lease under the ring installed last is on its way: see {@link #leaseExpectedUntil}. */
+    private boolean leaseExpected() {
+        return isServing() && ctx.now() < leaseExpectedUntil;
+    }
+
+    /** The lease came (or will not come after all): everything waiting for it runs again from the top. */
+    private void runLeaseWaiters() {
+        List<Runnable> waiting = new ArrayList<>(leaseWaiters);
+        leaseWaiters.clear();
+        waiting.forEach(Runnable::run);
+    }
+
+    /**
+     * Answers a write: acknowledged only while the lease still holds (past it, the range may be someone
+     * else's); right after a ring change, once the lease under the new ring has come.
+     */
+    private void answerUnderLease(Session.PendingReply slot, RespValue v, RespValue ok) {
+        if (v != ok || hasLease()) {
+            slot.complete(v);
+        } else if (leaseExpected()) {
+            leaseWaiters.add(() -> answerUnderLease(slot, v, ok));
+        } else {
+            slot.complete(RespValue.error("TRYAGAIN " + ctx.self() + " lost its lease before the write was confirmed"));
         }
     }
 
@@ -622,8 +657,15 @@ public final class KvNode implements NodeLogic {
         }
         boolean wasMember = isServing();
         ring = next;
-        if (next.version() == offeredLeaseRing) {
-            leaseUntil = Math.max(leaseUntil, offeredLeaseUntil);
+        // a lease is for one ring: the one we held covers none of what this ring gives us, and the ECS leases
+        // a ring only once a majority installed it (the next ECS then holds it too; see Ecs.committed)
+        boolean hadLease = hasLease();
+        leaseUntil = next.version() == offeredLeaseRing ? offeredLeaseUntil : 0;
+        if (hadLease && !hasLease()) {
+            // the ECS leases this ring once a majority has it: about a round trip from now
+            long wait = config.electionMinMillis();
+            leaseExpectedUntil = ctx.now() + wait;
+            ctx.schedule(wait, this::runLeaseWaiters);
         }
         refusedInARow = 0;
         if (!config.standalone()) {
@@ -1199,6 +1241,22 @@ public final class KvNode implements NodeLogic {
             s.reply(stopped());
             return;
         }
+        if (!hasLease() && leaseExpected()) {
+            Session.PendingReply slot = s.defer();
+            boolean routing = s.state().routingAware();
+            long id = writeId;
+            leaseWaiters.add(() -> {
+                CapturingSession again = new CapturingSession(slot);
+                again.state().routingAware(routing);
+                writeId = id;
+                try {
+                    route(again, name, args);
+                } finally {
+                    writeId = 0;
+                }
+            });
+            return;
+        }
         if (!hasLease()) {
             // cut off from the ECS (or just resumed from a pause): our ranges may already be someone else's
             s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " has no current lease from the ECS " + ecs()));
@@ -1459,8 +1517,7 @@ public final class KvNode implements NodeLogic {
         }
         Session.PendingReply slot = s.defer();
         // acknowledge only while the lease still holds: past it, the range may be someone else's
-        Ack ack = new Ack(v -> slot.complete(v == ok && !hasLease()
-                ? RespValue.error("TRYAGAIN " + ctx.self() + " lost its lease before the write was confirmed") : v), ok);
+        Ack ack = new Ack(v -> answerUnderLease(slot, v, ok), ok);
         int rf = replicationFactor();
         for (int i = 0; i < keys.size(); i++) {
             byte[] key = keys.get(i);
@@ -1566,9 +1623,7 @@ public final class KvNode implements NodeLogic {
             slot.complete(RespValue.OK); // it took effect, and a newer write has replaced it since
             return true;
         }
-        Ack ack = new Ack(v -> slot.complete(v == RespValue.OK && !hasLease()
-                ? RespValue.error("TRYAGAIN " + ctx.self() + " lost its lease before the write was confirmed") : v),
-                RespValue.OK);
+        Ack ack = new Ack(v -> answerUnderLease(slot, v, RespValue.OK), RespValue.OK);
         int rf = replicationFactor();
         if (rf > 1) {
             Position p = positionOf(key);

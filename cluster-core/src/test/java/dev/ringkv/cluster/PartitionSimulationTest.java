@@ -123,16 +123,12 @@ class PartitionSimulationTest {
      * Found by {@code ringkv chaos --network} (seed 608): a partition that forms port by port. The ECS loses
      * the majority's servers one at a time, 150 ms apart, and still has a majority of its ring each time it
      * declares the next one DOWN — shrinking its ring to its own side, one uncommitted change after another,
-     * while the majority, still holding the full ring, elects a new ECS. Two ECSs then act at once. A ring
-     * change must reach a majority of the ring before it before the next one may be made (as Raft commits
-     * a membership change before the next).
-     *
-     * <p>Open (issue 17): it fails today — first with two ECSs holding a majority at once; with a commit
-     * rule for ring changes (tried, not landed: it stalls small rings whose previous member died before
-     * acknowledging), still with two coordinators, because a server serves a range it gained under a ring
-     * the other side never heard of on the lease it already had. Enabled once both are fixed.
+     * while the majority, still holding the full ring, elects a new ECS. Two ECSs then act at once. Fixed by
+     * two rules that each fail this test alone: a ring change must reach a majority of its ring before the
+     * next one is made (as Raft commits a membership change before the next), and a lease is for one ring,
+     * granted only once that ring reached a majority — so no server serves a range it gained under a ring
+     * the next ECS may never hear of.
      */
-    @org.junit.jupiter.api.Disabled("open: issue 17, a partition forming one server at a time (chaos --network seed 608)")
     @Test
     void aPartitionFormingOneServerAtATimeLeavesOneActingEcs() {
         Seeds.run(10, 45_000, seed -> {
