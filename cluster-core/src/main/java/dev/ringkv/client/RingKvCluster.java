@@ -742,6 +742,10 @@ public final class RingKvCluster implements AutoCloseable {
             before = refresh(null, target); // the ring may have dropped it
         } else if (e instanceof ServerErrorException s && s.code().equals("STOPPED")) {
             before = refresh(null, target); // joining, or declared down and rejoining
+        } else if (e instanceof ServerErrorException s && s.code().equals("TRYAGAIN") && lostItsLease(s)) {
+            // cut off from its ECS (or paused): the ECS may have given its ranges to others by now, which only
+            // the rest of the cluster can tell (issue 17, item 10)
+            before = refresh(null, target);
         } else {
             before = CompletableFuture.completedFuture(null); // WRITE_LOCK, TRYAGAIN: the node will get there
         }
@@ -775,6 +779,12 @@ public final class RingKvCluster implements AutoCloseable {
                 done.completeExceptionally(e);
             }
         });
+    }
+
+    /** {@code TRYAGAIN … has no current lease} or {@code … lost its lease …}: the node is not sure its ranges are its own. */
+    private static boolean lostItsLease(ServerErrorException e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("no current lease") || m.contains("lost its lease"));
     }
 
     private long backoffMillis(int retry) {

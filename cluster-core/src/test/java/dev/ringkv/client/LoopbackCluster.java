@@ -46,6 +46,48 @@ final class LoopbackCluster implements AutoCloseable {
         return m;
     }
 
+    /**
+     * A member whose cluster traffic (to and from every peer, the ECS included) is dropped while {@code cut}
+     * is set — a partition between it and the cluster that leaves clients reaching it.
+     */
+    NioNode addMemberBehind(java.util.concurrent.atomic.AtomicBoolean cut) {
+        dev.ringkv.node.NodeConfig config = new dev.ringkv.node.NodeConfig(dev.ringkv.node.NodeConfig.DEFAULT.maxKeyBytes(),
+                dev.ringkv.node.NodeConfig.DEFAULT.maxValueBytes(), "everysec", null).withBootstrap(List.of(ecs.address()));
+        dev.ringkv.storage.LogStore store = dev.ringkv.storage.LogStore.open(dev.ringkv.storage.StoreOptions
+                .builder(dir.resolve("m" + members.size())).tombstoneRetention(Long.MAX_VALUE).build());
+        NioNode m = NioNode.start(ServerOptions.loopback(0), store, ctx -> {
+            dev.ringkv.node.NodeContext behind = new dev.ringkv.node.NodeContext() {
+                public dev.ringkv.ring.ServerAddress self() { return ctx.self(); }
+                public void send(dev.ringkv.ring.ServerAddress peer, byte[][] message) {
+                    if (!cut.get()) {
+                        ctx.send(peer, message);
+                    }
+                }
+                public dev.ringkv.node.Cancellable schedule(long delayMillis, Runnable task) {
+                    return ctx.schedule(delayMillis, task);
+                }
+                public long now() { return ctx.now(); }
+                public java.util.Random random() { return ctx.random(); }
+                public dev.ringkv.storage.Store storage() { return ctx.storage(); }
+            };
+            dev.ringkv.ecs.ClusterMember member = new dev.ringkv.ecs.ClusterMember(behind, config, EcsConfig.DEFAULT);
+            return new dev.ringkv.node.NodeLogic() {
+                public void onStart() { member.onStart(); }
+                public void onCommand(dev.ringkv.node.Session session, byte[][] args) { member.onCommand(session, args); }
+                public void onPeerMessage(dev.ringkv.ring.ServerAddress from, byte[][] message) {
+                    if (!cut.get()) {
+                        member.onPeerMessage(from, message);
+                    }
+                }
+                public void onPeerUnreachable(dev.ringkv.ring.ServerAddress peer) { member.onPeerUnreachable(peer); }
+                public void onTurnEnd() { member.onTurnEnd(); }
+                public void onStop() { member.onStop(); }
+            };
+        });
+        members.add(m);
+        return m;
+    }
+
     ClusterStatus status() {
         try (RingKvClient c = RingKvClient.connect(ecs.address(), Duration.ofSeconds(5))) {
             return ClusterStatus.fromJson(((RespValue.Bulk) c.execute("RINGKV", "STATUS")).utf8());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ringkv.monitor.ClusterStatus;
 import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.runtime.NioNode;
@@ -188,6 +189,42 @@ class RingKvClusterTest {
             assertEquals(2 * 50, LoopbackCluster.keysOn(lc.members.get(0)) + LoopbackCluster.keysOn(lc.members.get(1)),
                     "two servers: each holds a copy of every key");
             assertEquals(0, c.retries());
+        }
+    }
+
+    /**
+     * Issue 17, item 10: a server cut off from the cluster but not from the client answers
+     * {@code TRYAGAIN … has no current lease}. The client must look for a newer ring elsewhere (the ECS has
+     * given that server's ranges to others) rather than keep sending its keys there for the whole partition.
+     */
+    @Test
+    void keysOfAServerCutOffFromTheClusterButNotFromTheClientGoToItsSuccessor() throws Exception {
+        AtomicBoolean cut = new AtomicBoolean();
+        try (LoopbackCluster lc = LoopbackCluster.start(dir, 3)) {
+            NioNode x = lc.addMemberBehind(cut);
+            lc.awaitRing(4);
+            try (RingKvCluster c = RingKvCluster.connect(lc.members.get(0).address())) {
+                List<String> keysOfX = new ArrayList<>();
+                for (int i = 0; keysOfX.size() < 20; i++) {
+                    if (c.ring().coordinatorOf(("x" + i).getBytes(StandardCharsets.UTF_8)).equals(x.address())) {
+                        keysOfX.add("x" + i);
+                    }
+                }
+                cut.set(true);
+                LoopbackCluster.await("the ring without the cut-off server", () -> {
+                    ClusterStatus s = lc.status();
+                    return s.members().stream().noneMatch(m -> m.inRing() && m.address().equals(x.address().toString()));
+                });
+                for (String k : keysOfX) {
+                    c.set(k, "v-" + k); // on the old code: TRYAGAIN from x until the deadline
+                }
+                assertFalse(c.ring().contains(x.address()), "the client still routes by a ring with the cut-off server");
+                for (String k : keysOfX) {
+                    assertEquals("v-" + k, c.get(k));
+                }
+            } finally {
+                cut.set(false);
+            }
         }
     }
 
