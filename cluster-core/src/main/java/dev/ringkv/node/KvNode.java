@@ -1109,6 +1109,14 @@ public final class KvNode implements NodeLogic {
     }
 
     private void forwardWrite(TransferOut t, byte[] key, byte[] value, Version v, Ack ack) {
+        forwardWriteLater(t, key, value, v, ack).run();
+    }
+
+    /**
+     * Registers a write to forward to a transfer's target and returns what sends it: the coordinator sends
+     * it only once its own copy is durable (see {@link #write}).
+     */
+    private Runnable forwardWriteLater(TransferOut t, byte[] key, byte[] value, Version v, Ack ack) {
         long id = ++fwdSeq;
         ack.expect();
         Cancellable timeout = ctx.schedule(FWD_WRITE_TIMEOUT_MILLIS, () -> {
@@ -1119,8 +1127,12 @@ public final class KvNode implements NodeLogic {
             }
         });
         fwdWrites.put(id, new FwdWait(ack, t.key(), timeout));
-        t.forward(id, Msg.of(Msg.FWD_WRITE, id, key, value == null ? Msg.TOMBSTONE : Msg.VALUE,
-                value == null ? new byte[0] : value, v.term(), v.ring(), v.seq(), t.base));
+        return () -> {
+            if (fwdWrites.containsKey(id) && outgoing.get(t.key()) == t) {
+                t.forward(id, Msg.of(Msg.FWD_WRITE, id, key, value == null ? Msg.TOMBSTONE : Msg.VALUE,
+                        value == null ? new byte[0] : value, v.term(), v.ring(), v.seq(), t.base));
+            }
+        };
     }
 
     private void forwardedWriteAcked(long id) {
@@ -1519,6 +1531,10 @@ public final class KvNode implements NodeLogic {
         // acknowledge only while the lease still holds: past it, the range may be someone else's
         Ack ack = new Ack(v -> answerUnderLease(slot, v, ok), ok);
         int rf = replicationFactor();
+        // the copies go out only once our own is durable: a write our disk refuses is answered "not applied"
+        // and rolled back here, so no replica or new holder may have it either (issue 17, item 5)
+        List<Long> held = rf > 1 ? new ArrayList<>(keys.size()) : List.of();
+        List<Runnable> forwards = outgoing.isEmpty() ? List.of() : new ArrayList<>(1);
         for (int i = 0; i < keys.size(); i++) {
             byte[] key = keys.get(i);
             Version v = nextVersion();
@@ -1531,19 +1547,26 @@ public final class KvNode implements NodeLogic {
                 if (!outgoing.isEmpty()) {
                     TransferOut t = transferCovering(p);
                     if (t != null) {
-                        forwardWrite(t, key, values.get(i), v, ack);
+                        forwards.add(forwardWriteLater(t, key, values.get(i), v, ack));
                     }
                 }
                 if (rf > 1) {
-                    replication.replicate(key, p, values.get(i), v, replication.replicasOf(ring, p, rf), ring, ack, id);
+                    long copy = replication.replicate(key, p, values.get(i), v, replication.replicasOf(ring, p, rf), ring,
+                            ack, id, true);
+                    if (copy != 0) {
+                        held.add(copy);
+                    }
                 }
             }
         }
         ack.expect();
         store.whenDurable(failure -> {
             if (failure == null) {
+                replication.release(held);
+                forwards.forEach(Runnable::run);
                 ack.done();
             } else {
+                replication.drop(held);
                 ack.fail(RespValue.error("ERR storage: " + failure.getMessage()));
             }
         });
@@ -1628,7 +1651,7 @@ public final class KvNode implements NodeLogic {
         if (rf > 1) {
             Position p = positionOf(key);
             replication.replicate(key, p, current.value(), current.version(), replication.replicasOf(ring, p, rf), ring,
-                    ack, writeId);
+                    ack, writeId, false); // durable here already
         }
         ackWhenDurable(ack);
         return true;

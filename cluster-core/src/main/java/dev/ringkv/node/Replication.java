@@ -77,6 +77,8 @@ final class Replication {
         boolean answered;
         /** The client's identity of the write (0: none), sent with its copies (see {@code WriteIds}). */
         long writeId;
+        /** Not sent yet: this node's own copy is not durable yet (see {@link #release}). */
+        boolean held;
         byte[][] message;
 
         Pending(long id, byte[] key, Position position, byte[] value, Version version, Ack ack, long now) {
@@ -113,12 +115,15 @@ final class Replication {
 
     /**
      * Sends the write to {@code replicas} (this node excluded) under {@code ring}; {@code ack} gets one
-     * more copy to wait for, done when all of them have it.
+     * more copy to wait for, done when all of them have it. With {@code hold}, nothing goes out until
+     * {@link #release} (this node's own copy is durable) or {@link #drop} (it could not be stored): a
+     * write the coordinator's disk refused, answered as not applied, must not reach its replicas either.
+     * Returns the write's id (0 if there is no replica to send it to).
      */
-    void replicate(byte[] key, Position p, byte[] value, Version v, List<ServerAddress> replicas, Ring ring, Ack ack,
-                   long writeId) {
+    long replicate(byte[] key, Position p, byte[] value, Version v, List<ServerAddress> replicas, Ring ring, Ack ack,
+                   long writeId, boolean hold) {
         if (replicas.isEmpty()) {
-            return;
+            return 0;
         }
         Pending w = new Pending(++nextId, key, p, value, v, ack, ctx.now());
         w.writeId = writeId;
@@ -138,10 +143,44 @@ final class Replication {
             pending.remove(older.id);
             older.waiters.forEach(Runnable::run); // reads waiting on it run again, and wait for this one
         }
-        for (ServerAddress r : replicas) {
-            ctx.send(r, w.message);
+        w.held = hold;
+        if (!hold) {
+            for (ServerAddress r : replicas) {
+                ctx.send(r, w.message);
+            }
         }
         tick();
+        return w.id;
+    }
+
+    /** This node's copies of these writes are durable: their copies go out now (see {@link #replicate}). */
+    void release(List<Long> ids) {
+        for (long id : ids) {
+            Pending w = pending.get(id);
+            if (w != null && w.held) {
+                w.held = false;
+                for (ServerAddress r : w.awaiting) {
+                    ctx.send(r, w.message);
+                }
+            }
+        }
+    }
+
+    /**
+     * This node could not store these writes (a full disk): they were rolled back here and their client
+     * is told they were not applied, so their copies are never sent; reads waiting on them run again.
+     */
+    void drop(List<Long> ids) {
+        for (long id : ids) {
+            Pending w = pending.get(id);
+            if (w != null && w.held) {
+                pending.remove(id);
+                if (latestByKey.get(w.keyBytes) == w) {
+                    latestByKey.remove(w.keyBytes);
+                }
+                w.waiters.forEach(Runnable::run);
+            }
+        }
     }
 
     private static byte[][] message(Pending w) {
@@ -202,7 +241,7 @@ final class Replication {
             w.message = message(w);
             if (w.awaiting.isEmpty()) {
                 finish(w, null);
-            } else {
+            } else if (!w.held) {
                 for (ServerAddress r : w.awaiting) {
                     ctx.send(r, w.message); // acknowledgements under the old ring do not count for new replicas
                 }
@@ -289,7 +328,7 @@ final class Replication {
                             + "holding its key until they have it", ctx.self(), w.version, w.awaiting, age);
                     answerFailed(w, RespValue.error("TRYAGAIN replicas " + w.awaiting + " did not confirm the write"));
                 }
-                if (age < RESEND_MILLIS) {
+                if (age < RESEND_MILLIS || w.held) {
                     continue;
                 }
                 for (ServerAddress r : w.awaiting) {

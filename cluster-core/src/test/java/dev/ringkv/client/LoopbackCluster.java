@@ -51,10 +51,23 @@ final class LoopbackCluster implements AutoCloseable {
      * is set — a partition between it and the cluster that leaves clients reaching it.
      */
     NioNode addMemberBehind(java.util.concurrent.atomic.AtomicBoolean cut) {
+        return addMember(cut, null);
+    }
+
+    /** A member whose store writes to {@code disk} (a disk that can be made full). */
+    NioNode addMemberOn(dev.ringkv.storage.QuotaChannel.Disk disk) {
+        return addMember(new java.util.concurrent.atomic.AtomicBoolean(), disk);
+    }
+
+    private NioNode addMember(java.util.concurrent.atomic.AtomicBoolean cut, dev.ringkv.storage.QuotaChannel.Disk disk) {
         dev.ringkv.node.NodeConfig config = new dev.ringkv.node.NodeConfig(dev.ringkv.node.NodeConfig.DEFAULT.maxKeyBytes(),
                 dev.ringkv.node.NodeConfig.DEFAULT.maxValueBytes(), "everysec", null).withBootstrap(List.of(ecs.address()));
-        dev.ringkv.storage.LogStore store = dev.ringkv.storage.LogStore.open(dev.ringkv.storage.StoreOptions
-                .builder(dir.resolve("m" + members.size())).tombstoneRetention(Long.MAX_VALUE).build());
+        dev.ringkv.storage.StoreOptions.Builder options = dev.ringkv.storage.StoreOptions
+                .builder(dir.resolve("m" + members.size())).tombstoneRetention(Long.MAX_VALUE);
+        if (disk != null) {
+            options.channelOpener(disk.opener());
+        }
+        dev.ringkv.storage.LogStore store = dev.ringkv.storage.LogStore.open(options.build());
         NioNode m = NioNode.start(ServerOptions.loopback(0), store, ctx -> {
             dev.ringkv.node.NodeContext behind = new dev.ringkv.node.NodeContext() {
                 public dev.ringkv.ring.ServerAddress self() { return ctx.self(); }

@@ -228,6 +228,47 @@ class RingKvClusterTest {
         }
     }
 
+    /**
+     * Issue 17, item 5: a coordinator whose disk is full answers a write "not applied" and rolls it back; the
+     * copies it queued to its replicas in that turn must not go out, or the write the client was told failed
+     * is on every replica and comes back.
+     */
+    @Test
+    void aWriteTheCoordinatorsDiskRefusesReachesNoReplica() throws Exception {
+        dev.ringkv.storage.QuotaChannel.Disk disk = new dev.ringkv.storage.QuotaChannel.Disk();
+        try (LoopbackCluster lc = LoopbackCluster.start(dir, 2)) {
+            NioNode x = lc.addMemberOn(disk);
+            lc.awaitRing(3);
+            try (RingKvCluster c = RingKvCluster.connect(lc.members.get(0).address())) {
+                String key = null;
+                for (int i = 0; key == null; i++) {
+                    if (c.ring().coordinatorOf(("d" + i).getBytes(StandardCharsets.UTF_8)).equals(x.address())) {
+                        key = "d" + i;
+                    }
+                }
+                c.set(key, "before");
+                disk.allowOnly(10); // the next record does not fit
+                String k = key;
+                ServerErrorException e = assertThrows(ServerErrorException.class, () -> c.set(k, "after"));
+                assertTrue(e.getMessage().startsWith("ERR storage"), e.getMessage());
+                disk.unlimited();
+                Thread.sleep(500); // a copy sent anyway has long arrived (the resend interval is 200 ms)
+                for (NioNode m : lc.members) {
+                    try (RingKvClient one = RingKvClient.connect(m.address(), Duration.ofSeconds(5))) {
+                        RespValue.Array page = (RespValue.Array) one.execute("RINGKV", "ENTRIES", "-", "-", "-", "10000");
+                        for (RespValue entry : ((RespValue.Array) page.items().get(1)).items()) {
+                            List<RespValue> f = ((RespValue.Array) entry).items();
+                            if (f.get(1).equals(RespValue.bulk(key))) {
+                                assertEquals(RespValue.bulk("before"), f.get(2), "the refused write is on " + m.address());
+                            }
+                        }
+                    }
+                }
+                assertEquals("before", c.get(key));
+            }
+        }
+    }
+
     @Test
     void aRingChangeUnderAWritingClientIsInvisibleToTheCaller() throws Exception {
         try (LoopbackCluster lc = LoopbackCluster.start(dir, 3);
