@@ -167,8 +167,9 @@ public final class RingKvCluster implements AutoCloseable {
     private static final byte[] ONCE = ascii("ONCE");
     /**
      * Write ids: a random start per client, then one more per write. A plain {@code SET} goes out as
-     * {@code RINGKV ONCE id SET key value}, the same id on every retry, so a retry after a lost reply (at
-     * another coordinator, say, after a failover) is not made a second time (issue 17, item 8).
+     * {@code RINGKV ONCE id SET key value} (a one-key {@code DEL} as {@code RINGKV ONCE id DEL key}), the
+     * same id on every retry, so a retry after a lost reply (at another coordinator, say, after a failover)
+     * is not made a second time (issue 17, item 8).
      */
     private final AtomicLong nextWriteId = new AtomicLong((ThreadLocalRandom.current().nextLong() >>> 2) + 1);
     private static final byte[] MSET = ascii("MSET");
@@ -519,6 +520,8 @@ public final class RingKvCluster implements AutoCloseable {
             super(List.<byte[]>of(args[1]), options.deadline(), ReplicaReads.isRead(args[0]));
             this.args = isPlainSet(args)
                     ? new byte[][] {RINGKV, ONCE, ascii(Long.toString(nextWriteId.getAndIncrement())), args[0], args[1], args[2]}
+                    : isOneKeyDel(args)
+                    ? new byte[][] {RINGKV, ONCE, ascii(Long.toString(nextWriteId.getAndIncrement())), args[0], args[1]}
                     : args;
         }
 
@@ -1149,6 +1152,11 @@ public final class RingKvCluster implements AutoCloseable {
     }
 
     /** {@code SET key value} and nothing more (options change what a repeat means: those go as they are). */
+    private static boolean isOneKeyDel(byte[][] args) {
+        return args.length == 2 && args[0].length == 3 && (args[0][0] | 0x20) == 'd' && (args[0][1] | 0x20) == 'e'
+                && (args[0][2] | 0x20) == 'l';
+    }
+
     private static boolean isPlainSet(byte[][] args) {
         return args.length == 3 && args[0].length == 3 && (args[0][0] | 0x20) == 's' && (args[0][1] | 0x20) == 'e'
                 && (args[0][2] | 0x20) == 't';

@@ -1443,6 +1443,12 @@ public final class KvNode implements NodeLogic {
     }
 
     private void del(Session s, byte[][] args) {
+        WriteIds.Stamped known = writeId == 0 ? null : writeIds.get(writeId);
+        if (known != null && Arrays.equals(known.key(), args[1])) {
+            // a retry of a DEL that deleted: it completes as that one (see once), whatever is there now
+            write(s, List.of(args[1]), Collections.singletonList(null), RespValue.integer(1));
+            return;
+        }
         List<byte[]> keys = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             byte[] key = args[i];
@@ -1523,7 +1529,7 @@ public final class KvNode implements NodeLogic {
         long id = writeId;
         if (id != 0) {
             WriteIds.Stamped known = writeIds.get(id);
-            if (known != null && Arrays.equals(known.key(), keys.get(0)) && completeKnownWrite(s, known, keys.get(0))) {
+            if (known != null && Arrays.equals(known.key(), keys.get(0)) && completeKnownWrite(s, known, keys.get(0), ok)) {
                 return;
             }
         }
@@ -1602,14 +1608,17 @@ public final class KvNode implements NodeLogic {
     }
 
     /**
-     * {@code RINGKV ONCE id SET key value}: a write the client may send again with the same id (see
-     * {@link WriteIds}). It takes the road of any command (lease, coordinator, switch); if this node knows
-     * the id, the write is not stamped again: it is complete if a newer write replaced it, and otherwise
-     * its existing version is sent to every holder that may lack it and acknowledged once they all have it.
+     * {@code RINGKV ONCE id SET key value} or {@code RINGKV ONCE id DEL key}: a write the client may send
+     * again with the same id (see {@link WriteIds}). It takes the road of any command (lease, coordinator,
+     * switch); if this node knows the id, the write is not made again: it is complete if a newer write
+     * replaced it, and otherwise its existing version is sent to every holder that may lack it and
+     * acknowledged once they all have it — a retried DEL answers 1 as its first try did, rather than 0 (or
+     * deleting a value written since).
      */
     private void once(Session s, byte[][] args) {
-        if (args.length != 6 || !Commands.text(args[3]).equalsIgnoreCase("SET")) {
-            s.reply(RespValue.error("ERR usage: RINGKV ONCE id SET key value"));
+        String inner0 = args.length > 3 ? Commands.text(args[3]).toUpperCase(Locale.ROOT) : "";
+        if (!(args.length == 6 && inner0.equals("SET")) && !(args.length == 5 && inner0.equals("DEL"))) {
+            s.reply(RespValue.error("ERR usage: RINGKV ONCE id SET key value, or RINGKV ONCE id DEL key"));
             return;
         }
         long id;
@@ -1626,7 +1635,7 @@ public final class KvNode implements NodeLogic {
         }
         writeId = id;
         try {
-            route(s, "SET", inner);
+            route(s, inner0, inner);
         } finally {
             writeId = 0;
         }
@@ -1636,17 +1645,17 @@ public final class KvNode implements NodeLogic {
      * A retried write this node already knows (see {@link #once}): answers it without stamping it again.
      * Returns false if the write must be made after all (this node does not hold what the id stamped).
      */
-    private boolean completeKnownWrite(Session s, WriteIds.Stamped known, byte[] key) {
+    private boolean completeKnownWrite(Session s, WriteIds.Stamped known, byte[] key, RespValue ok) {
         StoredEntry current = store.get(key);
         if (current == null || current.version().compareTo(known.version()) < 0) {
             return false;
         }
         Session.PendingReply slot = s.defer();
         if (current.version().compareTo(known.version()) > 0) {
-            slot.complete(RespValue.OK); // it took effect, and a newer write has replaced it since
+            slot.complete(ok); // it took effect, and a newer write has replaced it since
             return true;
         }
-        Ack ack = new Ack(v -> answerUnderLease(slot, v, RespValue.OK), RespValue.OK);
+        Ack ack = new Ack(v -> answerUnderLease(slot, v, ok), ok);
         int rf = replicationFactor();
         if (rf > 1) {
             Position p = positionOf(key);

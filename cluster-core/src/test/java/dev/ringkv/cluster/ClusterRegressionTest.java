@@ -267,4 +267,28 @@ class ClusterRegressionTest {
             assertEquals(RespValue.bulk("v3"), call(c, now, "GET", k).reply());
         }
     }
+
+    /**
+     * The same for a DEL (issue 17): a retried DEL whose first try deleted must neither delete a value written
+     * since nor answer 0 (the key was there when it deleted it).
+     */
+    @Test
+    void aRetriedDeleteIsNotMadeASecondTimeAfterAFailover() {
+        try (SimCluster c = ClusterSimulationTest.start(17_009, 3)) {
+            ServerAddress coordinator = c.upMembers().get(0);
+            String k = keyOf(c, coordinator, "d", false);
+            assertEquals(RespValue.OK, call(c, coordinator, "SET", k, "v0").reply());
+            assertEquals(RespValue.integer(1), call(c, coordinator, "RINGKV", "ONCE", "52", "DEL", k).reply());
+            c.sim.crash(coordinator);
+            c.members.remove(coordinator);
+            assertTrue(c.awaitSettled(30_000), ClusterSimulationTest.describe(c));
+            ServerAddress now = c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8));
+            assertEquals(RespValue.OK, call(c, now, "SET", k, "v2").reply()); // another client, acknowledged
+            assertEquals(RespValue.integer(1), call(c, now, "RINGKV", "ONCE", "52", "DEL", k).reply(),
+                    "the retry answers as the first try did");
+            assertEquals(RespValue.bulk("v2"), call(c, now, "GET", k).reply(), "the retry deleted a later write");
+            assertEquals(RespValue.integer(1), call(c, now, "RINGKV", "ONCE", "53", "DEL", k).reply());
+            assertEquals(RespValue.NULL, call(c, now, "GET", k).reply());
+        }
+    }
 }
