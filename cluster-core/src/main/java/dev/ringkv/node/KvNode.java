@@ -197,12 +197,24 @@ public final class KvNode implements NodeLogic {
         }
     }
 
-    /** Remembers the ring's members (only when they changed: rings change rarely, and each save is fsynced). */
+    /**
+     * Remembers the ring's members (only when they changed: rings change rarely, and each save is fsynced),
+     * on disk for a restart and as addresses to join through now: a server declared DOWN whose {@code -b}
+     * named only an ECS that then died finds the new ECS through them (chaos --network seed 604).
+     */
     private void saveMembers(Ring r) {
         String text = r.members().stream().map(ServerAddress::toString).collect(java.util.stream.Collectors.joining(" "));
         if (!text.equals(savedMembers)) {
             store.control().save(MEMBERS_RECORD, text);
             savedMembers = text;
+            if (candidates.isEmpty()) {
+                candidates.addAll(config.bootstrap());
+            }
+            for (ServerAddress m : r.members()) {
+                if (!m.equals(ctx.self()) && !candidates.contains(m)) {
+                    candidates.add(m);
+                }
+            }
         }
     }
 

@@ -291,4 +291,24 @@ class ClusterRegressionTest {
             assertEquals(RespValue.NULL, call(c, now, "GET", k).reply());
         }
     }
+
+    /**
+     * Issue 17, item 10 (chaos --network seed 604): a server declared DOWN (it stalled) learns the ring without
+     * itself and asks to join again through the address it was started with — the ECS, which dies right
+     * then. The members of the rings it has installed know the new ECS: it must ask them, not retry a dead
+     * address forever.
+     */
+    @Test
+    void aServerWhoseOnlyBootstrapDiedRejoinsThroughTheMembersItKnew() {
+        try (SimCluster c = ClusterSimulationTest.start(17_010, 5)) {
+            ServerAddress s = c.members.iterator().next(); // started with -b naming the dedicated ECS alone
+            c.sim.pause(s);
+            assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(s), 5_000));
+            c.sim.resume(s);
+            assertTrue(c.sim.runUntil(() -> c.server(s).ring() != null && !c.server(s).ring().contains(s), 5_000));
+            c.sim.crash(SimCluster.ECS); // for good
+            assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1 && c.ecs().ring().contains(s), 60_000),
+                    s + " never rejoined: " + ClusterSimulationTest.describe(c));
+        }
+    }
 }
