@@ -45,6 +45,16 @@ public final class Ecs implements NodeLogic {
     private final Forwarder forwarder;
     private final Map<ServerAddress, Member> members = new TreeMap<>();
     private final Deque<Request> queue = new ArrayDeque<>();
+    /**
+     * Servers taken out because a majority could not reach them (see {@link #checkComplaints}): until when a
+     * join of theirs waits, and how long the next wait is if they are taken out again soon after.
+     */
+    private final Map<ServerAddress, long[]> unreachableFromMajority = new java.util.HashMap<>();
+    /** How long a report that a server does not confirm copies counts (reporters repeat it every second). */
+    static final long COMPLAINT_MILLIS = 2_500;
+    private long lastReachRound = Long.MIN_VALUE / 2;
+    static final long REJOIN_WAIT_MIN_MILLIS = 2_000;
+    static final long REJOIN_WAIT_MAX_MILLIS = 30_000;
     private final ClusterEvents events;
     private Ring ring;
     /**
@@ -221,7 +231,8 @@ public final class Ecs implements NodeLogic {
         LOG.debug("{} ring version {} reached a majority of its servers", ctx.self(), ring.version());
         if (hasQuorum()) {
             for (Member m : members.values()) {
-                if (m.state != MemberState.DOWN && m.lastAckedSeq > 0 && m.ringVersionSeen >= ring.version()) {
+                if (m.state != MemberState.DOWN && m.fencedAt == 0 && m.lastAckedSeq > 0
+                        && m.ringVersionSeen >= ring.version()) {
                     ctx.send(m.address, Msg.of(Msg.LEASE, term, m.lastAckedSeq, leaseMillis(), ring.version()));
                 }
             }
@@ -359,12 +370,13 @@ public final class Ecs implements NodeLogic {
         sent(++hbSeq, now);
         long lease = mayGrantLeases() ? leaseMillis() : 0;
         for (Member m : members.values()) {
+            long leaseOf = m.fencedAt == 0 ? lease : 0;
             boolean down = m.state == MemberState.DOWN;
             if (down && now - m.stateSince > DOWN_HEARTBEAT_MILLIS) {
                 continue;
             }
             // the lease is for this ring: a server takes it only once it holds the same ring (see KvNode)
-            ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq, down ? 0 : m.lastAckedSeq, ring.version(), lease,
+            ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq, down ? 0 : m.lastAckedSeq, ring.version(), leaseOf,
                     fullyReplicatedVersion()));
         }
         ctx.schedule(config.heartbeatMillis(), this::tick);
@@ -421,6 +433,7 @@ public final class Ecs implements NodeLogic {
                 setState(m, MemberState.SUSPECT, "silent for " + silent + " ms");
             }
         }
+        checkComplaints(now);
         if (plan != null && now - plan.lastProgress > config.planTimeoutMillis()) {
             Plan p = plan;
             abortPlan("no progress for " + (now - p.lastProgress) + " ms");
@@ -656,7 +669,7 @@ public final class Ecs implements NodeLogic {
         m.ringVersionSeen = Math.max(m.ringVersionSeen, versionSeen);
         if (committedVersion < ring.version() && committed()) {
             onCommitted(); // grants every member that has the ring its lease, including this one
-        } else if (mayGrantLeases()) {
+        } else if (mayGrantLeases() && m.fencedAt == 0) {
             // renew the lease now rather than with the next heartbeat: one round trip after each
             // acknowledgement, so only a silence close to the timeout can let it lapse
             ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, leaseMillis(), ring.version()));
@@ -743,7 +756,79 @@ public final class Ecs implements NodeLogic {
             return;
         }
         events.add("member", reporter + " reports " + peer + " is not confirming replicated writes");
+        Member r = members.get(reporter);
+        if (r != null && r.state != MemberState.DOWN && ring.contains(reporter) && !reporter.equals(peer)) {
+            m.complaints.put(reporter, ctx.now());
+            askReach();
+        }
         probe(peer);
+    }
+
+    /**
+     * One report is one link: every member is asked to ping every other ({@code REACH_ASK}), and each that
+     * cannot reach one reports {@code UNANSWERED} in turn — so a partition between the servers shows its
+     * whole shape whatever the load. At most once a second.
+     */
+    private void askReach() {
+        long now = ctx.now();
+        if (now - lastReachRound < 1_000 || ring.size() < 3) {
+            return;
+        }
+        lastReachRound = now;
+        for (ServerAddress a : ring.members()) {
+            Member m = members.get(a);
+            if (m != null && m.state != MemberState.DOWN) {
+                ctx.send(a, Msg.of(Msg.REACH_ASK, term));
+            }
+        }
+    }
+
+    /**
+     * A server that answers this ECS but that a majority of the ring reports as not confirming their copies
+     * (UNANSWERED: a partition between the servers, with this ECS reaching both sides) holds up every write
+     * it is a replica of, for as long as the partition lasts, while nothing is declared DOWN. It is fenced:
+     * no more leases; once the last one has run out it is taken out of the ring like a silent server, with
+     * the quorum and the committed ring that DOWN needs (issue 17, item 10). Its join then waits a while
+     * (doubling if it is taken out again soon after), so a lasting partition does not churn the ring.
+     */
+    private void checkComplaints(long now) {
+        for (Member m : new ArrayList<>(members.values())) {
+            if (m.state == MemberState.DOWN || !ring.contains(m.address) || m.address.equals(ctx.self())) {
+                m.complaints.clear();
+                m.fencedAt = 0;
+                continue;
+            }
+            m.complaints.values().removeIf(at -> now - at > COMPLAINT_MILLIS);
+            m.complaints.keySet().removeIf(r -> !ring.contains(r) || members.get(r) == null
+                    || members.get(r).state == MemberState.DOWN);
+            boolean majority = m.complaints.size() * 2 > ring.size();
+            if (!majority) {
+                if (m.fencedAt != 0) {
+                    LOG.info("{} {} is confirming copies again: leasing it again", ctx.self(), m.address);
+                    m.fencedAt = 0;
+                }
+            } else if (m.fencedAt == 0) {
+                m.fencedAt = now;
+                LOG.warn("{} {} answers this ECS, but {} of the ring's {} servers report it does not confirm their "
+                        + "copies ({}): no more leases for it; out of the ring once its lease has run out", ctx.self(),
+                        m.address, m.complaints.size(), ring.size(), m.complaints.keySet());
+                events.add("member", m.address + " is unreachable from a majority of the servers: fenced");
+            } else if (now - m.fencedAt > config.timeoutMillis() && hasQuorum() && committed()) {
+                // its last lease was granted before fencedAt and lasts leaseMillis < timeout from then
+                long[] wait = unreachableFromMajority.get(m.address);
+                long next = wait == null || now - wait[0] > REJOIN_WAIT_MAX_MILLIS * 2 ? REJOIN_WAIT_MIN_MILLIS
+                        : Math.min(REJOIN_WAIT_MAX_MILLIS, wait[1] * 2);
+                unreachableFromMajority.put(m.address, new long[] {now + next, next});
+                declareDown(m, "unreachable from " + m.complaints.size() + " of the ring's " + ring.size()
+                        + " servers; it may join again in " + next + " ms");
+            }
+        }
+    }
+
+    /** Until when a join of {@code a} waits (see {@link #checkComplaints}); 0 if it need not. */
+    private long rejoinWaitUntil(ServerAddress a) {
+        long[] wait = unreachableFromMajority.get(a);
+        return wait == null ? 0 : wait[0];
     }
 
     private void startNextPlan() {
@@ -753,11 +838,22 @@ public final class Ecs implements NodeLogic {
         if (!committed()) {
             return; // and until the last one reached a majority (onCommitted starts it then)
         }
+        List<Request> waiting = new ArrayList<>(0);
+        long now = ctx.now();
         while (plan == null && !queue.isEmpty()) {
             Request r = queue.poll();
             Member m = members.get(r.subject);
             if (m == null || m.state == MemberState.DOWN) {
                 continue; // died while waiting
+            }
+            long until = r.kind == Plan.Kind.JOIN ? rejoinWaitUntil(r.subject) : 0;
+            if (until > now) {
+                // taken out as unreachable from a majority a moment ago: its join waits (see checkComplaints)
+                if (waiting.isEmpty()) {
+                    ctx.schedule(until - now, this::startNextPlan);
+                }
+                waiting.add(r);
+                continue;
             }
             Ring target;
             if (r.kind == Plan.Kind.JOIN) {
@@ -791,6 +887,9 @@ public final class Ecs implements NodeLogic {
             if (plan.complete()) {
                 switchOver();
             }
+        }
+        for (int i = waiting.size() - 1; i >= 0; i--) {
+            queue.addFirst(waiting.get(i));
         }
     }
 
@@ -897,6 +996,7 @@ public final class Ecs implements NodeLogic {
     }
 
     private void transferFailed(long planId, int xfer, String why) {
+        askReach(); // a stalled transfer may be a partition between its two servers
         if (repair != null && repair.id == planId) {
             long id = repair.id;
             LOG.warn("{} re-replication {} transfer {} failed ({}); trying it again", ctx.self(), id, xfer, why);

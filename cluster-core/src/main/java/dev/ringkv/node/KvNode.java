@@ -528,6 +528,13 @@ public final class KvNode implements NodeLogic {
                 }
             }
             case Msg.REPL -> receiveReplica(from, msg);
+            case Msg.REACH_ASK -> {
+                if (from.equals(ecs()) && ring != null) {
+                    ring.members().forEach(this::reach);
+                }
+            }
+            case Msg.REACH_PING -> ctx.send(from, Msg.of(Msg.REACH_PONG, msg[1]));
+            case Msg.REACH_PONG -> reachPending.remove(Msg.num(msg, 1));
             case Msg.REPL_ACK -> {
                 for (int i = 1; i < msg.length; i++) {
                     replication.onAck(from, Msg.num(msg, i));
@@ -594,6 +601,31 @@ public final class KvNode implements NodeLogic {
                     : sentAt + leaseMillis;
             offeredLeaseRing = ringVersion;
         }
+    }
+
+    /** {@code REACH_PING}s sent and not yet answered: nonce → the peer asked about. */
+    private final Map<Long, ServerAddress> reachPending = new java.util.HashMap<>();
+    private long reachSeq;
+    static final long REACH_WAIT_MILLIS = 500;
+
+    /**
+     * The ECS asks whether we reach the ring's members (a server reported one does not confirm copies): a
+     * ping each, and for each that does not answer within {@link #REACH_WAIT_MILLIS}, {@code UNANSWERED} — the ECS takes a
+     * server out of the ring that a majority cannot reach, even though it answers the ECS (see
+     * {@code Ecs.checkComplaints}).
+     */
+    private void reach(ServerAddress peer) {
+        if (peer.equals(ctx.self())) {
+            return;
+        }
+        long nonce = ++reachSeq;
+        reachPending.put(nonce, peer);
+        ctx.send(peer, Msg.of(Msg.REACH_PING, nonce));
+        ctx.schedule(REACH_WAIT_MILLIS, () -> {
+            if (reachPending.remove(nonce) != null && ecs() != null) {
+                ctx.send(ecs(), Msg.of(Msg.UNANSWERED, ctx.self(), peer));
+            }
+        });
     }
 
     /** A lease under the ring installed last is on its way: see {@link #leaseExpectedUntil}. */

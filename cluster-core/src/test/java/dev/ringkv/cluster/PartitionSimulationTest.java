@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ringkv.ecs.ClusterMember;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.sim.Seeds;
+import dev.ringkv.wire.RespValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -145,6 +146,46 @@ class PartitionSimulationTest {
                     c.sim.runFor(5_000);
                     c.sim.network().healAll();
                 });
+            }
+        });
+    }
+
+    /**
+     * Issue 17, item 10: the ECS bridges two halves of the servers — it reaches everyone, the halves cannot
+     * reach each other. Every server answers its heartbeats, so nobody is declared DOWN, and every write
+     * whose copies straddle the cut fails for as long as the partition lasts. The servers that a majority
+     * of the ring reports as not confirming their copies leave the ring (once their lease has run out), and
+     * writes go through on the other half until the heal; then they join again.
+     */
+    @Test
+    void anEcsBridgingTwoHalvesTakesTheSmallerHalfOutAndWritesGoOn() {
+        Seeds.run(5, 46_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 5)) {
+                List<ServerAddress> servers = new ArrayList<>(c.members);
+                List<ServerAddress> small = servers.subList(0, 2);
+                List<ServerAddress> large = servers.subList(2, 5);
+                underLoad(c, seed, () -> {
+                    for (ServerAddress a : small) {
+                        for (ServerAddress b : large) {
+                            c.sim.network().cut(a, b);
+                        }
+                    }
+                    assertTrue(c.sim.runUntil(() -> small.stream().noneMatch(a -> c.ecs().ring().contains(a)), 20_000),
+                            "the halves stay in one ring: " + ClusterSimulationTest.describe(c));
+                    ServerAddress at = large.get(0);
+                    String key = "bridged-" + seed;
+                    RespValue reply = null;
+                    for (int i = 0; i < 20 && !RespValue.OK.equals(reply); i++) {
+                        reply = c.call(at, "SET", key, "v");
+                        if (!RespValue.OK.equals(reply)) {
+                            c.sim.runFor(500);
+                        }
+                    }
+                    assertEquals(RespValue.OK, reply, "no write goes through on the larger half");
+                    c.sim.runFor(2_000);
+                    c.sim.network().healAll();
+                });
+                assertEquals(5, c.ecs().ring().size());
             }
         });
     }
