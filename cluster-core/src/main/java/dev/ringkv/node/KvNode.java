@@ -121,6 +121,8 @@ public final class KvNode implements NodeLogic {
      */
     private long leaseExpectedUntil;
     private final java.util.ArrayDeque<Runnable> leaseWaiters = new java.util.ArrayDeque<>();
+    /** Forwarded commands parked in {@link #leaseWaiters} and not cancelled (see {@link #cancelForwarded}). */
+    private final java.util.Set<ForwardedSession> parkedForwards = new java.util.HashSet<>();
     private boolean preJoin;
     private int preJoinPending;
     private long preJoinDeadline;
@@ -269,6 +271,10 @@ public final class KvNode implements NodeLogic {
     public void leave(Runnable whenLeft) {
         if (config.standalone() || !isServing()) {
             whenLeft.run();
+            return;
+        }
+        if (!hasLease() && leaseExpected()) {
+            leaseWaiters.add(() -> leave(whenLeft)); // a ring just changed: its lease is a round trip away
             return;
         }
         if (!hasLease()) {
@@ -637,7 +643,53 @@ public final class KvNode implements NodeLogic {
     private void runLeaseWaiters() {
         List<Runnable> waiting = new ArrayList<>(leaseWaiters);
         leaseWaiters.clear();
-        waiting.forEach(Runnable::run);
+        for (Runnable w : waiting) {
+            try {
+                w.run(); // each answers its own client, on failure too (see parkForLease)
+            } catch (RuntimeException e) {
+                LOG.error("{} a command waiting for the lease failed", ctx.self(), e);
+            }
+        }
+    }
+
+    /**
+     * Parks a client command until the lease under the ring installed just now comes (see
+     * {@link #leaseExpectedUntil}), then runs it again from the top. A plain client's keeps its place among
+     * that connection's replies; a forwarded one stays cancellable ({@link #cancelForwarded}) until it runs,
+     * and keeps its hop count.
+     */
+    private void parkForLease(Session s, String name, byte[][] args) {
+        long id = writeId;
+        if (s instanceof ForwardedSession f) {
+            parkedForwards.add(f);
+            leaseWaiters.add(() -> {
+                if (parkedForwards.remove(f)) { // else cancelled meanwhile, and told so
+                    rerun(f, name, args, id);
+                }
+            });
+            return;
+        }
+        Session.PendingReply slot = s.defer();
+        boolean routing = s.state().routingAware();
+        leaseWaiters.add(() -> {
+            CapturingSession again = new CapturingSession(slot);
+            again.state().routingAware(routing);
+            rerun(again, name, args, id);
+        });
+    }
+
+    private void rerun(Session s, String name, byte[][] args, long id) {
+        writeId = id;
+        try {
+            route(s, name, args);
+        } catch (StorageException e) {
+            s.reply(RespValue.error("ERR storage: " + e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.error("{} {} failed", ctx.self(), name, e);
+            s.reply(RespValue.error("ERR internal error: " + e));
+        } finally {
+            writeId = 0;
+        }
     }
 
     /**
@@ -704,7 +756,7 @@ public final class KvNode implements NodeLogic {
         // a lease is for one ring: the one we held covers none of what this ring gives us, and the ECS leases
         // a ring only once a majority installed it (the next ECS then holds it too; see Ecs.committed)
         boolean hadLease = hasLease();
-        leaseUntil = next.version() == offeredLeaseRing ? offeredLeaseUntil : 0;
+        leaseUntil = next.version() == offeredLeaseRing ? offeredLeaseUntil : Math.min(leaseUntil, ctx.now());
         if (hadLease && !hasLease()) {
             // the ECS leases this ring once a majority has it: about a round trip from now
             long wait = config.electionMinMillis();
@@ -1227,6 +1279,10 @@ public final class KvNode implements NodeLogic {
             seenForwards.put(key, CANCELLED);
             LOG.debug("{} forward {} from {} cancelled before it arrived", ctx.self(), id, origin);
             confirm.run();
+        } else if (seen instanceof ForwardedSession s && parkedForwards.remove(s)) {
+            // waiting for the lease under a new ring, not run: it never will be
+            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " had no lease yet; the command was cancelled"));
+            confirm.run();
         } else if (seen instanceof ForwardedSession s && !s.replied()) {
             forwarder.cancelFor(s.defer(), confirm);
         } else {
@@ -1298,19 +1354,7 @@ public final class KvNode implements NodeLogic {
             return;
         }
         if (!hasLease() && leaseExpected()) {
-            Session.PendingReply slot = s.defer();
-            boolean routing = s.state().routingAware();
-            long id = writeId;
-            leaseWaiters.add(() -> {
-                CapturingSession again = new CapturingSession(slot);
-                again.state().routingAware(routing);
-                writeId = id;
-                try {
-                    route(again, name, args);
-                } finally {
-                    writeId = 0;
-                }
-            });
+            parkForLease(s, name, args);
             return;
         }
         if (!hasLease()) {

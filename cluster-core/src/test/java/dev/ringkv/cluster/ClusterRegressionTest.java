@@ -1,6 +1,8 @@
 package dev.ringkv.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringkv.monitor.ClusterStatus;
@@ -309,6 +311,68 @@ class ClusterRegressionTest {
             c.sim.crash(SimCluster.ECS); // for good
             assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1 && c.ecs().ring().contains(s), 60_000),
                     s + " never rejoined: " + ClusterSimulationTest.describe(c));
+        }
+    }
+
+    /**
+     * Found by review of the ring-commit change: a forwarded command that reaches its coordinator between a
+     * ring's install and that ring's lease waits for the lease. Its cancel (the forwarder's client is about to
+     * hear TRYAGAIN "will not run later") came meanwhile and was confirmed — then the lease came and the
+     * command ran anyway. A parked forward must stay cancellable. The window depends on timing, so the test
+     * tries the crash that opens it at several moments (one of them hit it on the code before the fix).
+     */
+    @Test
+    void aForwardWaitingForTheLeaseOfANewRingIsStillCancellable() {
+        for (long crashAt = 4_300; crashAt <= 4_600; crashAt += 20) {
+            try (SimCluster c = ClusterSimulationTest.start(17_100, 5)) {
+                ServerAddress coordinator = c.upMembers().get(1);
+                String k = keyOf(c, coordinator, "p", false);
+                java.util.List<ServerAddress> holders = c.ecs().ring().replicasOf(k.getBytes(StandardCharsets.UTF_8), 3);
+                ServerAddress via = c.upMembers().stream().filter(a -> !holders.contains(a)).findFirst().orElseThrow();
+                ServerAddress gone = c.upMembers().stream().filter(a -> !a.equals(coordinator) && !a.equals(via))
+                        .findFirst().orElseThrow();
+                c.sim.network().slow(via, coordinator, 4_900); // the forward arrives just before it is cancelled
+                Outcome old = c.clientOn(via).call("SET", k, "old");
+                c.sim.runFor(5);
+                c.sim.network().slow(via, coordinator, 0);
+                c.sim.runFor(crashAt - 5);
+                c.sim.crash(gone); // a new ring about when the forward arrives...
+                for (ServerAddress o : c.upMembers()) {
+                    if (!o.equals(coordinator)) {
+                        c.sim.network().slow(SimCluster.ECS, o, 250); // ...whose lease comes late
+                    }
+                }
+                assertTrue(c.sim.runUntil(() -> !old.isPending(), 20_000));
+                c.sim.runFor(1_000);
+                if (!old.isReplied() || old.reply() instanceof RespValue.Error) {
+                    assertNotEquals(RespValue.bulk("old"), call(c, coordinator, "GET", k).reply(), "crash at " + crashAt
+                            + ": the forward was answered " + (old.isReplied() ? old.reply() : old.failure())
+                            + " and then ran");
+                }
+            }
+        }
+    }
+
+    /**
+     * Found by review of the ring-commit change: from a ring's install until its lease comes a server holds
+     * no lease, and a graceful leave (SIGTERM) in that moment stopped at once without handing anything over.
+     */
+    @Test
+    void aLeaveRightAfterARingChangeIsStillGraceful() {
+        try (SimCluster c = ClusterSimulationTest.start(17_200, 4)) {
+            java.util.List<ServerAddress> s = c.upMembers();
+            ServerAddress leaver = s.get(1);
+            long v = c.server(leaver).ring().version();
+            c.sim.crash(s.get(3));
+            assertTrue(c.sim.runUntil(() -> c.server(leaver).ring().version() > v, 5_000));
+            boolean[] left = new boolean[1];
+            boolean[] stillInRing = new boolean[1];
+            c.sim.node(leaver).execute(() -> c.server(leaver).leave(() -> {
+                left[0] = true;
+                stillInRing[0] = c.ecs().ring().contains(leaver);
+            }));
+            assertTrue(c.sim.runUntil(() -> left[0], 30_000), "never left");
+            assertFalse(stillInRing[0], "stopped without handing its ranges over");
         }
     }
 }
