@@ -37,7 +37,8 @@ public final class ClusterMember implements NodeLogic, Election.Host {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMember.class);
     /** Messages addressed to the ECS role. */
     private static final Set<String> ECS_MESSAGES = Set.of(Msg.RING_REQUEST, Msg.JOIN, Msg.LEAVE, Msg.HB_ACK,
-            Msg.XFER_DONE, Msg.XFER_PROGRESS, Msg.XFER_FAILED, Msg.SWITCH_ACK, Msg.UNANSWERED, Msg.DIGEST_REPLY, Msg.STALE);
+            Msg.XFER_DONE, Msg.XFER_PROGRESS, Msg.XFER_FAILED, Msg.SWITCH_ACK, Msg.UNANSWERED, Msg.DIGEST_REPLY, Msg.STALE,
+            Msg.REACH_REPORT);
     /** {@code RINGKV} subcommands the ECS answers. */
     private static final Set<String> ECS_SUBCOMMANDS = Set.of("STATUS", "WATCH", "CHECK");
 

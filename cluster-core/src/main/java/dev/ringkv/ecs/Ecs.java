@@ -45,16 +45,8 @@ public final class Ecs implements NodeLogic {
     private final Forwarder forwarder;
     private final Map<ServerAddress, Member> members = new TreeMap<>();
     private final Deque<Request> queue = new ArrayDeque<>();
-    /**
-     * Servers taken out because a majority could not reach them (see {@link #checkComplaints}): until when a
-     * join of theirs waits, and how long the next wait is if they are taken out again soon after.
-     */
-    private final Map<ServerAddress, long[]> unreachableFromMajority = new java.util.HashMap<>();
-    /** How long a report that a server does not confirm copies counts (reporters repeat it every second). */
-    static final long COMPLAINT_MILLIS = 2_500;
-    private long lastReachRound = Long.MIN_VALUE / 2;
-    static final long REJOIN_WAIT_MIN_MILLIS = 2_000;
-    static final long REJOIN_WAIT_MAX_MILLIS = 30_000;
+    /** Servers that answer this ECS but that a majority of the ring cannot reach (a bridge partition). */
+    private final Reachability reachability;
     private final ClusterEvents events;
     private Ring ring;
     /**
@@ -118,6 +110,7 @@ public final class Ecs implements NodeLogic {
         this.forwarder = new Forwarder(ctx);
         this.events = new ClusterEvents(ctx);
         this.antiEntropy = new AntiEntropy(this, ctx);
+        this.reachability = new Reachability(this, ctx);
     }
 
     @Override
@@ -263,6 +256,10 @@ public final class Ecs implements NodeLogic {
 
     Plan repair() {
         return repair;
+    }
+
+    ClusterEvents events() {
+        return events;
     }
 
     AntiEntropy antiEntropy() {
@@ -433,7 +430,7 @@ public final class Ecs implements NodeLogic {
                 setState(m, MemberState.SUSPECT, "silent for " + silent + " ms");
             }
         }
-        checkComplaints(now);
+        reachability.takeOutFenced(now, this::declareDown);
         if (plan != null && now - plan.lastProgress > config.planTimeoutMillis()) {
             Plan p = plan;
             abortPlan("no progress for " + (now - p.lastProgress) + " ms");
@@ -487,7 +484,7 @@ public final class Ecs implements NodeLogic {
         return hbSentSeq[i] == seq ? hbSentAt[i] : -1;
     }
 
-    private void declareDown(Member m, String why) {
+    void declareDown(Member m, String why) {
         LOG.warn("{} declaring {} DOWN: {}", ctx.self(), m.address, why);
         setState(m, MemberState.DOWN, why);
         Plan aborted = null;
@@ -634,7 +631,14 @@ public final class Ecs implements NodeLogic {
                     msg.length > 4 ? Msg.num(msg, 4) : -1);
             case Msg.XFER_FAILED -> transferFailed(Msg.num(msg, 1), (int) Msg.num(msg, 2), Msg.str(msg, 3));
             case Msg.SWITCH_ACK -> switchAcked(Msg.num(msg, 1));
-            case Msg.UNANSWERED -> unanswered(Msg.addr(msg, 1), Msg.addr(msg, 2));
+            case Msg.UNANSWERED -> unanswered(from, Msg.addr(msg, 2));
+            case Msg.REACH_REPORT -> {
+                List<ServerAddress> reached = new ArrayList<>();
+                for (int i = 2; i < msg.length; i++) {
+                    reached.add(Msg.addr(msg, i));
+                }
+                reachability.report(from, Msg.num(msg, 1), reached);
+            }
             case Msg.DIGEST_REPLY -> antiEntropy.reply(msg);
             default -> LOG.debug("{} ignoring {} from {}", ctx.self(), Msg.name(msg), from);
         }
@@ -677,7 +681,9 @@ public final class Ecs implements NodeLogic {
         m.keys = keys;
         m.bytes = bytes;
         m.opsPerSecond = ops;
-        if (m.state == MemberState.SUSPECT) {
+        if (m.state == MemberState.SUSPECT && answeredRecently(m)) {
+            // (an answer to a heartbeat sent long ago — held up by a partition, delivered at its heal — shows
+            // nothing about now: it leaves the member SUSPECT, as it leaves it out of the quorum)
             setState(m, MemberState.UP, "answering again");
         }
         if (m.ringVersionSeen < ring.version() && ring.contains(a)) {
@@ -756,79 +762,10 @@ public final class Ecs implements NodeLogic {
             return;
         }
         events.add("member", reporter + " reports " + peer + " is not confirming replicated writes");
-        Member r = members.get(reporter);
-        if (r != null && r.state != MemberState.DOWN && ring.contains(reporter) && !reporter.equals(peer)) {
-            m.complaints.put(reporter, ctx.now());
-            askReach();
+        if (ring.contains(reporter) && ring.contains(peer)) {
+            reachability.suspect(); // a partition between the servers, maybe (it also answers us: see below)
         }
         probe(peer);
-    }
-
-    /**
-     * One report is one link: every member is asked to ping every other ({@code REACH_ASK}), and each that
-     * cannot reach one reports {@code UNANSWERED} in turn — so a partition between the servers shows its
-     * whole shape whatever the load. At most once a second.
-     */
-    private void askReach() {
-        long now = ctx.now();
-        if (now - lastReachRound < 1_000 || ring.size() < 3) {
-            return;
-        }
-        lastReachRound = now;
-        for (ServerAddress a : ring.members()) {
-            Member m = members.get(a);
-            if (m != null && m.state != MemberState.DOWN) {
-                ctx.send(a, Msg.of(Msg.REACH_ASK, term));
-            }
-        }
-    }
-
-    /**
-     * A server that answers this ECS but that a majority of the ring reports as not confirming their copies
-     * (UNANSWERED: a partition between the servers, with this ECS reaching both sides) holds up every write
-     * it is a replica of, for as long as the partition lasts, while nothing is declared DOWN. It is fenced:
-     * no more leases; once the last one has run out it is taken out of the ring like a silent server, with
-     * the quorum and the committed ring that DOWN needs (issue 17, item 10). Its join then waits a while
-     * (doubling if it is taken out again soon after), so a lasting partition does not churn the ring.
-     */
-    private void checkComplaints(long now) {
-        for (Member m : new ArrayList<>(members.values())) {
-            if (m.state == MemberState.DOWN || !ring.contains(m.address) || m.address.equals(ctx.self())) {
-                m.complaints.clear();
-                m.fencedAt = 0;
-                continue;
-            }
-            m.complaints.values().removeIf(at -> now - at > COMPLAINT_MILLIS);
-            m.complaints.keySet().removeIf(r -> !ring.contains(r) || members.get(r) == null
-                    || members.get(r).state == MemberState.DOWN);
-            boolean majority = m.complaints.size() * 2 > ring.size();
-            if (!majority) {
-                if (m.fencedAt != 0) {
-                    LOG.info("{} {} is confirming copies again: leasing it again", ctx.self(), m.address);
-                    m.fencedAt = 0;
-                }
-            } else if (m.fencedAt == 0) {
-                m.fencedAt = now;
-                LOG.warn("{} {} answers this ECS, but {} of the ring's {} servers report it does not confirm their "
-                        + "copies ({}): no more leases for it; out of the ring once its lease has run out", ctx.self(),
-                        m.address, m.complaints.size(), ring.size(), m.complaints.keySet());
-                events.add("member", m.address + " is unreachable from a majority of the servers: fenced");
-            } else if (now - m.fencedAt > config.timeoutMillis() && hasQuorum() && committed()) {
-                // its last lease was granted before fencedAt and lasts leaseMillis < timeout from then
-                long[] wait = unreachableFromMajority.get(m.address);
-                long next = wait == null || now - wait[0] > REJOIN_WAIT_MAX_MILLIS * 2 ? REJOIN_WAIT_MIN_MILLIS
-                        : Math.min(REJOIN_WAIT_MAX_MILLIS, wait[1] * 2);
-                unreachableFromMajority.put(m.address, new long[] {now + next, next});
-                declareDown(m, "unreachable from " + m.complaints.size() + " of the ring's " + ring.size()
-                        + " servers; it may join again in " + next + " ms");
-            }
-        }
-    }
-
-    /** Until when a join of {@code a} waits (see {@link #checkComplaints}); 0 if it need not. */
-    private long rejoinWaitUntil(ServerAddress a) {
-        long[] wait = unreachableFromMajority.get(a);
-        return wait == null ? 0 : wait[0];
     }
 
     private void startNextPlan() {
@@ -839,6 +776,7 @@ public final class Ecs implements NodeLogic {
             return; // and until the last one reached a majority (onCommitted starts it then)
         }
         List<Request> waiting = new ArrayList<>(0);
+        long nextLook = Long.MAX_VALUE;
         long now = ctx.now();
         while (plan == null && !queue.isEmpty()) {
             Request r = queue.poll();
@@ -846,12 +784,10 @@ public final class Ecs implements NodeLogic {
             if (m == null || m.state == MemberState.DOWN) {
                 continue; // died while waiting
             }
-            long until = r.kind == Plan.Kind.JOIN ? rejoinWaitUntil(r.subject) : 0;
-            if (until > now) {
-                // taken out as unreachable from a majority a moment ago: its join waits (see checkComplaints)
-                if (waiting.isEmpty()) {
-                    ctx.schedule(until - now, this::startNextPlan);
-                }
+            long wait = r.kind == Plan.Kind.JOIN ? reachability.joinAllowedIn(r.subject, now) : 0;
+            if (wait > 0) {
+                // taken out as unreachable from a majority: its join waits (see Reachability)
+                nextLook = Math.min(nextLook, wait);
                 waiting.add(r);
                 continue;
             }
@@ -890,6 +826,9 @@ public final class Ecs implements NodeLogic {
         }
         for (int i = waiting.size() - 1; i >= 0; i--) {
             queue.addFirst(waiting.get(i));
+        }
+        if (nextLook != Long.MAX_VALUE) {
+            ctx.schedule(nextLook, this::startNextPlan);
         }
     }
 
@@ -996,7 +935,7 @@ public final class Ecs implements NodeLogic {
     }
 
     private void transferFailed(long planId, int xfer, String why) {
-        askReach(); // a stalled transfer may be a partition between its two servers
+        reachability.suspect(); // a stalled transfer may be a partition between its two servers
         if (repair != null && repair.id == planId) {
             long id = repair.id;
             LOG.warn("{} re-replication {} transfer {} failed ({}); trying it again", ctx.self(), id, xfer, why);

@@ -20,9 +20,7 @@ final class Member {
     long bytes;
     long opsPerSecond;
     long ringVersionSeen;
-    /** Members that reported it is not confirming their replicated writes, and when (see {@code Ecs.unanswered}). */
-    final java.util.Map<ServerAddress, Long> complaints = new java.util.HashMap<>();
-    /** When the ECS stopped leasing it, on a majority's complaints (0: it is leased as usual). */
+    /** When the ECS stopped leasing it: a majority cannot reach it (see {@code Reachability}; 0: leased as usual). */
     long fencedAt;
 
     Member(ServerAddress address, MemberState state, long now) {

@@ -536,11 +536,15 @@ public final class KvNode implements NodeLogic {
             case Msg.REPL -> receiveReplica(from, msg);
             case Msg.REACH_ASK -> {
                 if (from.equals(ecs()) && ring != null) {
-                    ring.members().forEach(this::reach);
+                    reach(Msg.num(msg, 2));
                 }
             }
-            case Msg.REACH_PING -> ctx.send(from, Msg.of(Msg.REACH_PONG, msg[1]));
-            case Msg.REACH_PONG -> reachPending.remove(Msg.num(msg, 1));
+            case Msg.REACH_PING -> ctx.send(from, Msg.of(Msg.REACH_PONG, Msg.num(msg, 1)));
+            case Msg.REACH_PONG -> {
+                if (Msg.num(msg, 1) == reachRound) {
+                    reachAnswered.add(from);
+                }
+            }
             case Msg.REPL_ACK -> {
                 for (int i = 1; i < msg.length; i++) {
                     replication.onAck(from, Msg.num(msg, i));
@@ -609,28 +613,44 @@ public final class KvNode implements NodeLogic {
         }
     }
 
-    /** {@code REACH_PING}s sent and not yet answered: nonce → the peer asked about. */
-    private final Map<Long, ServerAddress> reachPending = new java.util.HashMap<>();
-    private long reachSeq;
-    static final long REACH_WAIT_MILLIS = 500;
+    /** The reachability round under way ({@code REACH_ASK}): its id, when it began, who answered. */
+    private long reachRound = -1;
+    private long reachStartedAt;
+    private final java.util.Set<ServerAddress> reachAnswered = new java.util.HashSet<>();
+    /** How long a member waits for {@code REACH_PONG}s before it reports (see {@code dev.ringkv.ecs.Reachability}). */
+    public static final long REACH_WAIT_MILLIS = 1_000;
 
     /**
-     * The ECS asks whether we reach the ring's members (a server reported one does not confirm copies): a
-     * ping each, and for each that does not answer within {@link #REACH_WAIT_MILLIS}, {@code UNANSWERED} — the ECS takes a
-     * server out of the ring that a majority cannot reach, even though it answers the ECS (see
-     * {@code Ecs.checkComplaints}).
+     * The ECS asks whom we reach (a server reported an unconfirmed copy): a ping to every member of our ring,
+     * and after {@link #REACH_WAIT_MILLIS} a report of who answered. If our own timer ran late (this process
+     * was stalled), no report: the silence of the others would be ours.
      */
-    private void reach(ServerAddress peer) {
-        if (peer.equals(ctx.self())) {
-            return;
-        }
-        long nonce = ++reachSeq;
-        reachPending.put(nonce, peer);
-        ctx.send(peer, Msg.of(Msg.REACH_PING, nonce));
-        ctx.schedule(REACH_WAIT_MILLIS, () -> {
-            if (reachPending.remove(nonce) != null && ecs() != null) {
-                ctx.send(ecs(), Msg.of(Msg.UNANSWERED, ctx.self(), peer));
+    private void reach(long round) {
+        reachRound = round;
+        reachStartedAt = ctx.now();
+        reachAnswered.clear();
+        for (ServerAddress m : ring.members()) {
+            if (!m.equals(ctx.self())) {
+                ctx.send(m, Msg.of(Msg.REACH_PING, round));
             }
+        }
+        ctx.schedule(REACH_WAIT_MILLIS, () -> {
+            if (reachRound != round || ecs() == null) {
+                return;
+            }
+            reachRound = -1;
+            if (ctx.now() - reachStartedAt > REACH_WAIT_MILLIS + REACH_WAIT_MILLIS / 4) {
+                LOG.warn("{} was stalled during a reachability round: not reporting it", ctx.self());
+                return;
+            }
+            Object[] report = new Object[reachAnswered.size() + 2];
+            report[0] = Msg.REACH_REPORT;
+            report[1] = round;
+            int i = 2;
+            for (ServerAddress a : reachAnswered) {
+                report[i++] = a.toString();
+            }
+            ctx.send(ecs(), Msg.of(report));
         });
     }
 
@@ -757,8 +777,8 @@ public final class KvNode implements NodeLogic {
         // a ring only once a majority installed it (the next ECS then holds it too; see Ecs.committed)
         boolean hadLease = hasLease();
         leaseUntil = next.version() == offeredLeaseRing ? offeredLeaseUntil : Math.min(leaseUntil, ctx.now());
-        if (hadLease && !hasLease()) {
-            // the ECS leases this ring once a majority has it: about a round trip from now
+        if (!hasLease() && next.contains(ctx.self()) && (hadLease || election.hearsEcs())) {
+            // the ECS leases this ring once a majority has it: about a round trip from now (a joiner's too)
             long wait = config.electionMinMillis();
             leaseExpectedUntil = ctx.now() + wait;
             ctx.schedule(wait, this::runLeaseWaiters);

@@ -16,13 +16,13 @@ import java.util.List;
  * server → ECS   RING_REQUEST addr (before JOIN) · JOIN addr · LEAVE addr · HB_ACK addr seq ringVersion keys bytes opsPerSec
  *                XFER_DONE plan xfer · XFER_FAILED plan xfer reason · XFER_PROGRESS plan xfer entries
  *                UNANSWERED addr peer (a replica did not acknowledge a write) · DIGEST_REPLY check index digest
- *                SWITCH_ACK plan
+ *                SWITCH_ACK plan · REACH_REPORT round reached... (the members that answered a REACH_PING within 1 s)
  * ECS → server   HB term seq ackedSeq ringVersion leaseMillis fullyReplicatedVersion · RING term version replicas member...
  *                LEASE term ackedSeq leaseMillis ringVersion (at once, on each acknowledgement)
  *                XFER term plan xfer fromHex toHex target mode (mode: plan | repair)
  *                XFER_ABORT term plan · LEFT term · SWITCH term plan fromHex toHex (stop coordinating the range)
  *                DIGEST_REQ check index fromHex toHex term
- *                REACH_ASK term (ping every ring member; report each that does not answer within 500 ms: UNANSWERED addr peer)
+ *                REACH_ASK term round (ping every member of your ring, then report who answered: see dev.ringkv.ecs.Reachability)
  * server → ECS   STALE term ecs (the message carried an older term than the ECS this server follows)
  * server → server  VOTE_REQ kind term candidate ringVersion · VOTE kind term granted voter voterTerm (see Election)
  * coordinator → replica  REPL id ringVersion key kind value term ring seq [writeId] (the client's id of a write it may retry)
@@ -32,7 +32,7 @@ import java.util.List;
  *                  (chunk: the attempt's random base + the chunk's index, so no attempt counts another's acks)
  *                  FWD_WRITE id key kind value term ring seq ringVersion
  * target → source  XFER_ACK plan xfer chunk · FWD_ACK id
- * server → server  REACH_PING nonce · REACH_PONG nonce (for REACH_ASK)
+ * server → server  REACH_PING round · REACH_PONG round (for REACH_ASK)
  * node → node    FWD id hops arg... · FWD_REPLY id resp-encoded-reply
  *                FWD_CANCEL id (no reply in time: do not run it if not yet run) · FWD_CANCELLED id
  * </pre>
@@ -74,6 +74,7 @@ public final class Msg {
     public static final String REACH_ASK = "REACH_ASK";
     public static final String REACH_PING = "REACH_PING";
     public static final String REACH_PONG = "REACH_PONG";
+    public static final String REACH_REPORT = "REACH_REPORT";
     public static final String SWITCH = "SWITCH";
     public static final String SWITCH_ACK = "SWITCH_ACK";
     public static final String DIGEST_REQ = "DIGEST_REQ";
@@ -94,7 +95,7 @@ public final class Msg {
     private static final AsciiNames NAMES = new AsciiNames(List.of(REPL, REPL_ACK, HB, HB_ACK, LEASE, FWD_REPLY, FWD, FWD_CANCEL, FWD_CANCELLED,
             FWD_WRITE, FWD_ACK, REPL_NACK, JOIN, RING_REQUEST, LEAVE, LEFT, ECS_IS, RING, XFER, XFER_ABORT, XFER_DONE,
             XFER_FAILED, XFER_PROGRESS, XFER_DATA, XFER_END, XFER_ACK, UNANSWERED, SWITCH, SWITCH_ACK, DIGEST_REQ,
-            DIGEST_REPLY, VOTE_REQ, VOTE, STALE, REACH_ASK, REACH_PING, REACH_PONG));
+            DIGEST_REPLY, VOTE_REQ, VOTE, STALE, REACH_ASK, REACH_PING, REACH_PONG, REACH_REPORT));
 
     private Msg() {
     }

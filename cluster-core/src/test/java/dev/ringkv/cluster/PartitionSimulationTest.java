@@ -189,4 +189,43 @@ class PartitionSimulationTest {
             }
         });
     }
+
+    /**
+     * Found by review of the bridge rule: with every link between servers slow (each round trip longer than the
+     * reachability round's wait), every server looked unreachable to every other, all were fenced and three of
+     * five taken out of the ring. Slow is not cut: nobody hears anybody in time, which makes no majority, and
+     * nobody leaves the ring.
+     */
+    @Test
+    void slowLinksBetweenAllServersTakeNobodyOut() {
+        Seeds.run(3, 47_000, seed -> {
+            for (long extra : new long[] {350, 600}) {
+                try (SimCluster c = ClusterSimulationTest.start(seed, 5)) {
+                    List<ServerAddress> servers = new ArrayList<>(c.members);
+                    int[] smallest = {5};
+                    underLoad(c, seed, () -> {
+                        for (ServerAddress a : servers) {
+                            for (ServerAddress b : servers) {
+                                if (!a.equals(b)) {
+                                    c.sim.network().slow(a, b, extra);
+                                }
+                            }
+                        }
+                        for (int t = 0; t < 6_000; t += 10) {
+                            c.sim.runFor(10);
+                            smallest[0] = Math.min(smallest[0], c.ecs().ring().size());
+                        }
+                        for (ServerAddress a : servers) {
+                            for (ServerAddress b : servers) {
+                                if (!a.equals(b)) {
+                                    c.sim.network().slow(a, b, 0);
+                                }
+                            }
+                        }
+                    });
+                    assertEquals(5, smallest[0], "servers were taken out of the ring with links " + extra + " ms slow");
+                }
+            }
+        });
+    }
 }
