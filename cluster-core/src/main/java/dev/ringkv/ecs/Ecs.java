@@ -412,8 +412,15 @@ public final class Ecs implements NodeLogic {
             }
             long silent = now - m.lastAck;
             if (silent > config.timeoutMillis()) {
-                if (hasQuorum() && committed()) {
+                String keep = hasQuorum() && committed() ? keepInRing(m) : null;
+                if (hasQuorum() && committed() && keep == null) {
                     declareDown(m, "no heartbeat reply for " + silent + " ms");
+                } else if (keep != null) {
+                    if (now - lastNoQuorumLog >= 1_000) {
+                        lastNoQuorumLog = now;
+                        LOG.warn("{} {} is silent, but stays in the ring (its keys unavailable): {}", ctx.self(),
+                                m.address, keep);
+                    }
                 } else if (hasQuorum()) {
                     if (now - lastNoQuorumLog >= 1_000) {
                         lastNoQuorumLog = now;
@@ -741,6 +748,29 @@ public final class Ecs implements NodeLogic {
     /** The takeover's check found every range's holders agreeing (or repaired them): changes may go on. */
     void verified() {
         startNextPlan();
+    }
+
+    /**
+     * May {@code m} (silent, or unreachable from a majority) be taken out of the ring? Not if that would leave
+     * some range with no copy in the ring that is known to be complete: with a re-replication unfinished, the
+     * range's other holders may not have it yet, and the new coordinator would serve its keys as missing
+     * (chaos --network seed 1002: a cut-off ECS took three servers out one after the other faster than their
+     * copies were rebuilt). It stays in the ring, its keys unavailable, until it returns or the copies are
+     * rebuilt. Returns why not, or null. (A server taking over the role starts from its ring as settled — it
+     * cannot know what an interrupted re-replication left — so this guards the ECS that ran the re-replication.)
+     */
+    String keepInRing(Member m) {
+        if (replicationFactor() < 2 || !ring.contains(m.address)) {
+            return null; // one copy per key: a server gone takes its keys with it until it returns (README)
+        }
+        Ring next = ring.withoutMember(m.address);
+        for (Transfer t : Placement.diff(settled, next, config.replicas())) {
+            Member source = members.get(t.from());
+            if (!next.contains(t.from()) || source == null || source.state == MemberState.DOWN) {
+                return "it may hold the last complete copy of " + t.range();
+            }
+        }
+        return null;
     }
 
     private void requeue(Plan p) {

@@ -198,7 +198,8 @@ final class Reachability {
                 m.fencedAt = 0;
             } else if (now - m.fencedAt > FENCE_MAX_MILLIS) {
                 unfence(m.address, "was not taken out in " + FENCE_MAX_MILLIS + " ms");
-            } else if (now - m.fencedAt > ecs.config().timeoutMillis() && ecs.hasQuorum() && ecs.committed()) {
+            } else if (now - m.fencedAt > ecs.config().timeoutMillis() && ecs.hasQuorum() && ecs.committed()
+                    && ecs.keepInRing(m) == null) {
                 // its last lease was granted before fencedAt and lasts leaseMillis < timeout from then
                 long wait = takenOut(m.address, now);
                 takeOut.accept(m, "a majority of the servers cannot reach it; it may join again in " + wait + " ms");

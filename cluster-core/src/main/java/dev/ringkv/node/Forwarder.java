@@ -65,7 +65,12 @@ public final class Forwarder {
         parts[2] = hops;
         System.arraycopy(args, 0, parts, 3, args.length);
         Pending p = new Pending(to, slot);
-        p.timer = ctx.schedule(TIMEOUT_MILLIS, () -> cancel(id));
+        boolean read = args.length > 0 && KvNode.isRead(Commands.name(args));
+        // a read takes no effect: with no reply in time it is simply failed (nothing to cancel — and a
+        // coordinator that died would never confirm a cancel); a write is cancelled first (see cancel)
+        p.timer = ctx.schedule(TIMEOUT_MILLIS, read
+                ? () -> fail(id, "TRYAGAIN no reply from " + to + " within " + TIMEOUT_MILLIS + " ms")
+                : () -> cancel(id));
         pending.put(id, p);
         ctx.send(to, Msg.of(parts));
     }

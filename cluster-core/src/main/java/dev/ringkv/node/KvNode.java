@@ -121,6 +121,7 @@ public final class KvNode implements NodeLogic {
      */
     private long leaseExpectedUntil;
     private final java.util.ArrayDeque<Runnable> leaseWaiters = new java.util.ArrayDeque<>();
+    static final long NEW_RING_LEASE_WAIT_MILLIS = 2_000;
     /** Forwarded commands parked in {@link #leaseWaiters} and not cancelled (see {@link #cancelForwarded}). */
     private final java.util.Set<ForwardedSession> parkedForwards = new java.util.HashSet<>();
     private boolean preJoin;
@@ -779,7 +780,9 @@ public final class KvNode implements NodeLogic {
         leaseUntil = next.version() == offeredLeaseRing ? offeredLeaseUntil : Math.min(leaseUntil, ctx.now());
         if (!hasLease() && next.contains(ctx.self()) && (hadLease || election.hearsEcs())) {
             // the ECS leases this ring once a majority has it: about a round trip from now (a joiner's too)
-            long wait = config.electionMinMillis();
+            // (generous: on a busy machine the round trip behind the ring can take hundreds of ms; nothing
+            // waits longer than this, and a client's timeout is seconds)
+            long wait = NEW_RING_LEASE_WAIT_MILLIS;
             leaseExpectedUntil = ctx.now() + wait;
             ctx.schedule(wait, this::runLeaseWaiters);
         }
@@ -1427,7 +1430,7 @@ public final class KvNode implements NodeLogic {
         Scatter.run(this, s, name, args, keys);
     }
 
-    private static boolean isRead(String name) {
+    static boolean isRead(String name) {
         return name.equals("GET") || name.equals("EXISTS") || name.equals("MGET");
     }
 

@@ -375,4 +375,34 @@ class ClusterRegressionTest {
             assertFalse(stillInRing[0], "stopped without handing its ranges over");
         }
     }
+
+    /**
+     * Found by chaos --network seed 1002: an ECS took three servers out of the ring one after the other, faster
+     * than their copies were rebuilt on the others, and the keys whose three holders they were were then served
+     * as missing — a read of nothing after an acknowledged write. The last holder of a complete copy stays in the
+     * ring (its keys unavailable) until it returns or the copies are rebuilt.
+     */
+    @Test
+    void theLastCompleteCopyOfARangeIsNotTakenOutOfTheRing() {
+        try (SimCluster c = ClusterSimulationTest.start(17_012, 5)) {
+            String k = "lc";
+            java.util.List<ServerAddress> holders = c.ecs().ring().replicasOf(k.getBytes(StandardCharsets.UTF_8), 3);
+            java.util.List<ServerAddress> others = c.upMembers().stream().filter(a -> !holders.contains(a)).toList();
+            assertEquals(RespValue.OK, call(c, holders.get(0), "SET", k, "v").reply());
+            for (ServerAddress h : holders) {
+                for (ServerAddress o : others) {
+                    c.sim.network().cut(h, o); // its copies cannot be rebuilt on the others
+                }
+            }
+            c.sim.crash(holders.get(0));
+            assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(holders.get(0)), 5_000));
+            c.sim.crash(holders.get(1));
+            assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(holders.get(1)), 5_000));
+            c.sim.crash(holders.get(2));
+            c.sim.runFor(5_000);
+            assertTrue(c.ecs().ring().contains(holders.get(2)), "the last holder of the key was taken out of the ring");
+            RespValue read = call(c, others.get(0), "GET", k).reply();
+            assertNotEquals(RespValue.NULL, read, "an acknowledged write read as missing");
+        }
+    }
 }
