@@ -170,10 +170,27 @@ class PartitionSimulationTest {
                             c.sim.network().cut(a, b);
                         }
                     }
+                    // a write whose copies straddle the cut (whatever the load happens to touch)
+                    for (int i = 0; ; i++) {
+                        byte[] k = ("straddle" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                        List<ServerAddress> holders = c.ecs().ring().replicasOf(k, 3);
+                        if (large.contains(holders.get(0)) && holders.stream().anyMatch(small::contains)) {
+                            c.clientOn(holders.get(0)).call("SET", "straddle" + i, "x");
+                            break;
+                        }
+                    }
                     assertTrue(c.sim.runUntil(() -> small.stream().noneMatch(a -> c.ecs().ring().contains(a)), 20_000),
                             "the halves stay in one ring: " + ClusterSimulationTest.describe(c));
-                    ServerAddress at = large.get(0);
-                    String key = "bridged-" + seed;
+                    // at the key's coordinator itself (a forward to a server of the other half would wait for its
+                    // cancel to be confirmed, which a cut link never delivers)
+                    String key = null;
+                    for (int i = 0; key == null; i++) {
+                        if (large.contains(c.ecs().ring().coordinatorOf(("bridged-" + i).getBytes(
+                                java.nio.charset.StandardCharsets.UTF_8)))) {
+                            key = "bridged-" + i;
+                        }
+                    }
+                    ServerAddress at = c.ecs().ring().coordinatorOf(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     RespValue reply = null;
                     for (int i = 0; i < 20 && !RespValue.OK.equals(reply); i++) {
                         reply = c.call(at, "SET", key, "v");
