@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *       <em>round</em>: every member pings every other ({@code REACH_ASK}, {@code REACH_PING/PONG}) and
  *       reports, once, whom it heard back from within {@link #WAIT_MILLIS} ({@code REACH_REPORT}). A member
  *       whose own timer ran late (a stalled process) sends nothing: its silence proves nothing.</li>
- *   <li>One round's picture decides, never reports added up over time: the members reached by a majority of
+ *   <li>One round's complete picture decides (every member that is not DOWN reported), never reports added up
+ *       over time: the members reached by a majority of
  *       the ring are the good side; if they are a strict majority, the others are fenced — no more leases —
  *       unless that would take every copy of some range out of the ring, or the ECS's own server. Links so
  *       slow that nobody hears anybody in time make no majority, and take nobody out.</li>
@@ -119,6 +120,14 @@ final class Reachability {
             return; // a newer round, or the ring changed meanwhile: this picture is out of date
         }
         int n = ring.size();
+        long expected = ring.members().stream().filter(a -> ecs.members().get(a) != null
+                && ecs.members().get(a).state != MemberState.DOWN).count();
+        if (reports.size() < expected) {
+            // a member that did not report (stalled, or its report lost) would make one bad link look like a
+            // majority's verdict: no verdict from an incomplete picture
+            interval = Math.min(ROUND_MAX_MILLIS, interval * 2);
+            return;
+        }
         Set<ServerAddress> good = new HashSet<>();
         for (ServerAddress x : ring.members()) {
             long by = reports.values().stream().filter(r -> r.contains(x)).count();
