@@ -250,7 +250,10 @@ final class Reachability {
             ctx.send(joiner, Msg.of(Msg.REACH_ASK, ecs.term(), id));
             ctx.schedule(WAIT_MILLIS * 3, () -> {
                 if (joinerRound.get(joiner) != null && joinerRound.get(joiner) == id) {
-                    joinerRound.remove(joiner); // no report: ask again next time
+                    // no report (a restarted server has no ring to ping yet): no evidence either way, and its
+                    // wait is over — let it join (a join that cannot work fails, and it waits longer next time)
+                    joinerRound.remove(joiner);
+                    joinerReaches.put(joiner, ctx.now());
                 }
             });
         }
