@@ -1650,7 +1650,7 @@ public final class KvNode implements NodeLogic {
         int rf = replicationFactor();
         // the copies go out only once our own is durable: a write our disk refuses is answered "not applied"
         // and rolled back here, so no replica or new holder may have it either (issue 17, item 5)
-        List<Long> held = rf > 1 ? new ArrayList<>(keys.size()) : List.of();
+        long[] held = rf > 1 ? new long[keys.size()] : NO_COPIES; // the copies' ids (0: no replica to send to)
         List<Runnable> forwards = outgoing.isEmpty() ? List.of() : new ArrayList<>(1);
         for (int i = 0; i < keys.size(); i++) {
             byte[] key = keys.get(i);
@@ -1668,11 +1668,8 @@ public final class KvNode implements NodeLogic {
                     }
                 }
                 if (rf > 1) {
-                    long copy = replication.replicate(key, p, values.get(i), v, replication.replicasOf(ring, p, rf), ring,
+                    held[i] = replication.replicate(key, p, values.get(i), v, replication.replicasOf(ring, p, rf), ring,
                             ack, id, true);
-                    if (copy != 0) {
-                        held.add(copy);
-                    }
                 }
             }
         }
@@ -1688,6 +1685,8 @@ public final class KvNode implements NodeLogic {
             }
         });
     }
+
+    private static final long[] NO_COPIES = {};
 
     private boolean checkKey(Session s, byte[] key) {
         if (key.length > config.maxKeyBytes()) {

@@ -154,7 +154,7 @@ final class Replication {
     }
 
     /** This node's copies of these writes are durable: their copies go out now (see {@link #replicate}). */
-    void release(List<Long> ids) {
+    void release(long[] ids) {
         for (long id : ids) {
             Pending w = pending.get(id);
             if (w != null && w.held) {
@@ -170,7 +170,7 @@ final class Replication {
      * This node could not store these writes (a full disk): they were rolled back here and their client
      * is told they were not applied, so their copies are never sent; reads waiting on them run again.
      */
-    void drop(List<Long> ids) {
+    void drop(long[] ids) {
         for (long id : ids) {
             Pending w = pending.get(id);
             if (w != null && w.held) {
