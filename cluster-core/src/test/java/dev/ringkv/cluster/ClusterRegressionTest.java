@@ -138,6 +138,17 @@ class ClusterRegressionTest {
     }
 
     /** The first key "prefix0", "prefix1", ... that {@code owner} coordinates (or does not, with {@code not}). */
+    /** The servers holding a copy of {@code k} in the ECS's ring. */
+    private static java.util.List<ServerAddress> holdersOf(SimCluster c, String k) {
+        return c.ecs().ring().replicasOf(k.getBytes(StandardCharsets.UTF_8), 3);
+    }
+
+    /** The servers up that hold no copy of {@code k}: a link through one carries nothing {@code k}'s writes need. */
+    private static java.util.List<ServerAddress> notHolding(SimCluster c, String k) {
+        java.util.List<ServerAddress> holders = holdersOf(c, k);
+        return c.upMembers().stream().filter(a -> !holders.contains(a)).toList();
+    }
+
     private static String keyOf(SimCluster c, ServerAddress owner, String prefix, boolean not) {
         for (int i = 0; ; i++) {
             String k = prefix + i;
@@ -157,8 +168,8 @@ class ClusterRegressionTest {
         try (SimCluster c = ClusterSimulationTest.start(17_006, 4)) {
             ServerAddress coordinator = c.upMembers().get(0);
             String k = keyOf(c, coordinator, "k", false);
-            java.util.List<ServerAddress> holders = c.ecs().ring().replicasOf(k.getBytes(StandardCharsets.UTF_8), 3);
-            ServerAddress outsider = c.upMembers().stream().filter(a -> !holders.contains(a)).findFirst().orElseThrow();
+            java.util.List<ServerAddress> holders = holdersOf(c, k);
+            ServerAddress outsider = notHolding(c, k).get(0);
             String elsewhere = keyOf(c, outsider, "e", false);
             assertEquals(RespValue.OK, call(c, coordinator, "SET", k, "v1").reply());
             for (ServerAddress other : holders) {
@@ -196,8 +207,7 @@ class ClusterRegressionTest {
             ServerAddress coordinator = c.upMembers().get(0);
             String k = keyOf(c, coordinator, "x", false);
             // a node that holds no copy of the key: the slow link carries the forward and nothing the write needs
-            java.util.List<ServerAddress> holders = c.ecs().ring().replicasOf(k.getBytes(StandardCharsets.UTF_8), 3);
-            ServerAddress via = c.upMembers().stream().filter(a -> !holders.contains(a)).findFirst().orElseThrow();
+            ServerAddress via = notHolding(c, k).get(0);
             c.sim.network().slow(via, coordinator, 6_000);
             SimClient first = c.clientOn(via);
             Outcome old = first.call("SET", k, "old");
@@ -327,8 +337,7 @@ class ClusterRegressionTest {
             try (SimCluster c = ClusterSimulationTest.start(17_100, 5)) {
                 ServerAddress coordinator = c.upMembers().get(1);
                 String k = keyOf(c, coordinator, "p", false);
-                java.util.List<ServerAddress> holders = c.ecs().ring().replicasOf(k.getBytes(StandardCharsets.UTF_8), 3);
-                ServerAddress via = c.upMembers().stream().filter(a -> !holders.contains(a)).findFirst().orElseThrow();
+                ServerAddress via = notHolding(c, k).get(0);
                 ServerAddress gone = c.upMembers().stream().filter(a -> !a.equals(coordinator) && !a.equals(via))
                         .findFirst().orElseThrow();
                 c.sim.network().slow(via, coordinator, 4_900); // the forward arrives just before it is cancelled
@@ -386,8 +395,8 @@ class ClusterRegressionTest {
     void theLastCompleteCopyOfARangeIsNotTakenOutOfTheRing() {
         try (SimCluster c = ClusterSimulationTest.start(17_012, 5)) {
             String k = "lc";
-            java.util.List<ServerAddress> holders = c.ecs().ring().replicasOf(k.getBytes(StandardCharsets.UTF_8), 3);
-            java.util.List<ServerAddress> others = c.upMembers().stream().filter(a -> !holders.contains(a)).toList();
+            java.util.List<ServerAddress> holders = holdersOf(c, k);
+            java.util.List<ServerAddress> others = notHolding(c, k);
             assertEquals(RespValue.OK, call(c, holders.get(0), "SET", k, "v").reply());
             for (ServerAddress h : holders) {
                 for (ServerAddress o : others) {

@@ -39,6 +39,17 @@ class PartitionSimulationTest {
         }
     }
 
+    /** Every link between two of {@code nodes} delivers {@code extraMillis} late (0: on time again). */
+    static void slowBetween(SimCluster c, List<ServerAddress> nodes, long extraMillis) {
+        for (ServerAddress a : nodes) {
+            for (ServerAddress b : nodes) {
+                if (!a.equals(b)) {
+                    c.sim.network().slow(a, b, extraMillis);
+                }
+            }
+        }
+    }
+
     static List<ServerAddress> everyone(SimCluster c) {
         List<ServerAddress> all = new ArrayList<>(c.members);
         all.add(SimCluster.ECS);
@@ -221,24 +232,12 @@ class PartitionSimulationTest {
                     List<ServerAddress> servers = new ArrayList<>(c.members);
                     int[] smallest = {5};
                     underLoad(c, seed, () -> {
-                        for (ServerAddress a : servers) {
-                            for (ServerAddress b : servers) {
-                                if (!a.equals(b)) {
-                                    c.sim.network().slow(a, b, extra);
-                                }
-                            }
-                        }
+                        slowBetween(c, servers, extra);
                         for (int t = 0; t < 6_000; t += 10) {
                             c.sim.runFor(10);
                             smallest[0] = Math.min(smallest[0], c.ecs().ring().size());
                         }
-                        for (ServerAddress a : servers) {
-                            for (ServerAddress b : servers) {
-                                if (!a.equals(b)) {
-                                    c.sim.network().slow(a, b, 0);
-                                }
-                            }
-                        }
+                        slowBetween(c, servers, 0);
                     });
                     assertEquals(5, smallest[0], "servers were taken out of the ring with links " + extra + " ms slow");
                 }
