@@ -518,11 +518,16 @@ public final class RingKvCluster implements AutoCloseable {
 
         SingleOp(byte[][] args) {
             super(List.<byte[]>of(args[1]), options.deadline(), ReplicaReads.isRead(args[0]));
-            this.args = isPlainSet(args)
-                    ? new byte[][] {RINGKV, ONCE, ascii(Long.toString(nextWriteId.getAndIncrement())), args[0], args[1], args[2]}
-                    : isOneKeyDel(args)
-                    ? new byte[][] {RINGKV, ONCE, ascii(Long.toString(nextWriteId.getAndIncrement())), args[0], args[1]}
-                    : args;
+            if (carriesWriteId(args)) {
+                byte[][] once = new byte[args.length + 3][];
+                once[0] = RINGKV;
+                once[1] = ONCE;
+                once[2] = ascii(Long.toString(nextWriteId.getAndIncrement()));
+                System.arraycopy(args, 0, once, 3, args.length);
+                this.args = once;
+            } else {
+                this.args = args;
+            }
         }
 
         @Override
@@ -1152,14 +1157,14 @@ public final class RingKvCluster implements AutoCloseable {
     }
 
     /** {@code SET key value} and nothing more (options change what a repeat means: those go as they are). */
-    private static boolean isOneKeyDel(byte[][] args) {
-        return args.length == 2 && args[0].length == 3 && (args[0][0] | 0x20) == 'd' && (args[0][1] | 0x20) == 'e'
-                && (args[0][2] | 0x20) == 'l';
+    /** A plain {@code SET key value} or a one-key {@code DEL key}: the writes sent with an id (RINGKV ONCE). */
+    private static boolean carriesWriteId(byte[][] args) {
+        return args.length == 3 && named(args[0], 's', 'e', 't') || args.length == 2 && named(args[0], 'd', 'e', 'l');
     }
 
-    private static boolean isPlainSet(byte[][] args) {
-        return args.length == 3 && args[0].length == 3 && (args[0][0] | 0x20) == 's' && (args[0][1] | 0x20) == 'e'
-                && (args[0][2] | 0x20) == 't';
+    /** A three-letter command name, in any case, without making a String of it. */
+    private static boolean named(byte[] name, char a, char b, char c) {
+        return name.length == 3 && (name[0] | 0x20) == a && (name[1] | 0x20) == b && (name[2] | 0x20) == c;
     }
 
     private static byte[] ascii(String s) {
