@@ -120,7 +120,7 @@ public final class ClusterMember implements NodeLogic, Election.Host {
         }
         Local context = new Local();
         Ecs role = new Ecs(context, ecsConfig.withReplicas(kv.configuredReplicas()),
-                new Ecs.Takeover(term, kv.ring()));
+                new Ecs.Takeover(term, kv.ring(), kv.settledRing()));
         context.owner = role;
         ecs = role;
         role.onDeposed(why -> stepDown(role, why));

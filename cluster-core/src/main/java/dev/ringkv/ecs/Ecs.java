@@ -88,11 +88,14 @@ public final class Ecs implements NodeLogic {
     private long committedVersion = -1;
 
     /**
-     * How a server elected ECS starts (DESIGN §8): the term it won and the ring it served under (the newest
-     * a majority had). It republishes that ring in its term, then has every range's holders compare
-     * digests and repairs what an interrupted transfer or re-replication left behind.
+     * How a server elected ECS starts (DESIGN §8): the term it won, the ring it served under (the newest
+     * a majority had) and the newest ring the previous ECS said had every copy of every range ({@code
+     * settled}; null if the server never heard one). It republishes the ring in its term, resumes the
+     * re-replication from the settled ring if that is an older one (the previous ECS may have died in the
+     * middle of it: a new holder may still lack its copies, and only the settled ring's holders are known
+     * to have them), then has every range's holders compare digests and repairs what is left.
      */
-    public record Takeover(long term, Ring ring) {
+    public record Takeover(long term, Ring ring, Ring settled) {
     }
 
     private record Request(Plan.Kind kind, ServerAddress subject) {
@@ -122,7 +125,15 @@ public final class Ecs implements NodeLogic {
         } else {
             term = takeover.term();
             ring = takeover.ring().takenOverIn(term);
-            settled = ring; // to be verified: see AntiEntropy.verify
+            Ring known = takeover.settled();
+            if (known == null || known.members().equals(takeover.ring().members())) {
+                settled = ring; // to be verified: see AntiEntropy.verify
+            } else {
+                // the previous ECS was re-replicating: what it had not copied yet, it is as if not copied
+                settled = known;
+                LOG.warn("{} takes over with ring version {} not fully replicated (last settled: version {}, {} servers)",
+                        ctx.self(), takeover.ring().version(), known.version(), known.size());
+            }
         }
         long now = ctx.now();
         for (ServerAddress m : ring.members()) {
@@ -142,6 +153,9 @@ public final class Ecs implements NodeLogic {
         check();
         if (takeover != null) {
             publish(ring, "the ring of the previous term, republished by the new ECS");
+            if (!settled.equals(ring)) {
+                startRepair(); // the takeover check runs once it is done
+            }
             antiEntropy.verify();
         } else if (!settled.equals(ring)) {
             startRepair(); // the previous ECS process did not see the re-replication through

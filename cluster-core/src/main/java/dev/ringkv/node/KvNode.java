@@ -84,6 +84,11 @@ public final class KvNode implements NodeLogic {
     private long lastRingRequestAt = Long.MIN_VALUE / 2;
     /** The ring version the ECS last said has every copy of every range (HB): replica reads need it. */
     private long fullyReplicated;
+    /**
+     * The newest ring the ECS said has every copy of every range, or null if none yet (since this process
+     * started): a server taking over the ECS role starts from it (see {@code Ecs.Takeover}).
+     */
+    private Ring settledRing;
     /** The newest ring version data was sent to us under: an older ring is never installed after it. */
     private long ringFloor;
     private final Election election;
@@ -234,6 +239,11 @@ public final class KvNode implements NodeLogic {
     /** The ring this node serves under; null while it has not joined. */
     public Ring ring() {
         return ring;
+    }
+
+    /** The newest ring the ECS said has every copy of every range; null if this process never heard it. */
+    public Ring settledRing() {
+        return settledRing;
     }
 
     public boolean isServing() {
@@ -585,6 +595,9 @@ public final class KvNode implements NodeLogic {
         }
         if (msg.length > 6) {
             fullyReplicated = Msg.num(msg, 6);
+            if (ring != null && fullyReplicated == ring.version()) {
+                settledRing = ring;
+            }
         }
         ackSentAt.put(hbSeq, now);
         ctx.send(from, Msg.of(Msg.HB_ACK, ctx.self(), hbSeq, ring == null ? 0 : ring.version(),
@@ -905,7 +918,7 @@ public final class KvNode implements NodeLogic {
                 outgoing.remove(TransferOut.key(id, 0));
                 failed.accept(why);
             }
-        }, id, 0, theirs, owner, base, true, config.transferChunkEntries(), config.transferWindow(), skip);
+        }, id, 0, theirs, owner, base, true, config.transferChunkEntries(), config.transferWindow(), skip, writeIds);
         outgoing.put(t.key(), t);
         t.start();
     }
@@ -971,7 +984,7 @@ public final class KvNode implements NodeLogic {
                 ctx.send(from, Msg.of(Msg.XFER_FAILED, planId, xfer, why));
             }
         }, planId, xfer, range, target, base, !repair, config.transferChunkEntries(), config.transferWindow(),
-                e -> false);
+                e -> false, writeIds);
         outgoing.put(key, t);
         ctx.send(from, Msg.of(Msg.XFER_PROGRESS, planId, xfer, 0, store.count(range)));
         t.start();
@@ -1031,7 +1044,7 @@ public final class KvNode implements NodeLogic {
     }
 
     private void receiveForwardedWrite(ServerAddress from, byte[][] msg) {
-        if (msg.length > 8 && behind(Msg.num(msg, 8))) {
+        if (msg.length > 9 && behind(Msg.num(msg, 9))) {
             return;
         }
         applyCopies(from, msg, 2, sending(from, Msg.of(Msg.FWD_ACK, msg[1])));
@@ -1043,7 +1056,8 @@ public final class KvNode implements NodeLogic {
     }
 
     /**
-     * Applies the entries ({@code key kind value term ring seq}, six fields each) from {@code msg[first]} on,
+     * Applies the entries ({@code key kind value term ring seq writeIds}, {@link Msg#ENTRY_FIELDS} each) from
+     * {@code msg[first]} on,
      * and runs {@code acknowledge} once they are all durable (and passed on, if their range is moving
      * away); after a failure nothing is acknowledged and the sender sends them again.
      */
@@ -1053,9 +1067,13 @@ public final class KvNode implements NodeLogic {
                 acknowledge.run();
             }
         }, RespValue.OK);
-        for (int i = first; i + 5 < msg.length; i += 6) {
+        for (int i = first; i + Msg.ENTRY_FIELDS <= msg.length; i += Msg.ENTRY_FIELDS) {
             byte[] value = Msg.isTombstone(msg[i + 1]) ? null : msg[i + 2];
-            applyCopy(msg[i], value, new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4), Msg.num(msg, i + 5)), ack);
+            Version v = new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4), Msg.num(msg, i + 5));
+            // the clients' ids of writes to the key: a retry of one, if this node coordinates the key later, is
+            // not stamped again (see WriteIds)
+            writeIds.learn(msg[i], v, msg[i + 6]);
+            applyCopy(msg[i], value, v, msg[i + 6], ack);
         }
         ackWhenDurable(ack);
     }
@@ -1065,11 +1083,11 @@ public final class KvNode implements NodeLogic {
      * node is itself moving that key's range away, the copy goes on to the new holder too, and the
      * sender hears back only once it is there — otherwise it could land here after the range left.
      */
-    private void applyCopy(byte[] key, byte[] value, Version v, Ack ack) {
+    private void applyCopy(byte[] key, byte[] value, Version v, byte[] ids, Ack ack) {
         if (store.apply(key, value, v) && !outgoing.isEmpty()) {
             TransferOut t = transferCovering(positionOf(key));
             if (t != null) {
-                forwardWrite(t, key, value, v, ack);
+                forwardWriteLater(t, key, value, v, ids, ack).run();
             }
         }
         seq = Math.max(seq, v.seq());
@@ -1170,11 +1188,6 @@ public final class KvNode implements NodeLogic {
             return;
         }
         byte[] id = msg[1];
-        if (msg.length == Msg.REPL_WITH_WRITE_ID) {
-            // the client's identity of this write: a retry of it, here after a failover, is not stamped again
-            writeIds.put(Msg.num(msg, msg.length - 1), msg[3], new Version(Msg.num(msg, 6), Msg.num(msg, 7),
-                    Msg.num(msg, 8)));
-        }
         applyCopies(from, msg, 3, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
     }
 
@@ -1227,15 +1240,11 @@ public final class KvNode implements NodeLogic {
         return null;
     }
 
-    private void forwardWrite(TransferOut t, byte[] key, byte[] value, Version v, Ack ack) {
-        forwardWriteLater(t, key, value, v, ack).run();
-    }
-
     /**
      * Registers a write to forward to a transfer's target and returns what sends it: the coordinator sends
      * it only once its own copy is durable (see {@link #write}).
      */
-    private Runnable forwardWriteLater(TransferOut t, byte[] key, byte[] value, Version v, Ack ack) {
+    private Runnable forwardWriteLater(TransferOut t, byte[] key, byte[] value, Version v, byte[] ids, Ack ack) {
         long id = ++fwdSeq;
         ack.expect();
         Cancellable timeout = ctx.schedule(FWD_WRITE_TIMEOUT_MILLIS, () -> {
@@ -1249,7 +1258,7 @@ public final class KvNode implements NodeLogic {
         return () -> {
             if (fwdWrites.containsKey(id) && outgoing.get(t.key()) == t) {
                 t.forward(id, Msg.of(Msg.FWD_WRITE, id, key, value == null ? Msg.TOMBSTONE : Msg.VALUE,
-                        value == null ? new byte[0] : value, v.term(), v.ring(), v.seq(), t.base));
+                        value == null ? new byte[0] : value, v.term(), v.ring(), v.seq(), ids, t.base));
             }
         };
     }
@@ -1664,7 +1673,7 @@ public final class KvNode implements NodeLogic {
                 if (!outgoing.isEmpty()) {
                     TransferOut t = transferCovering(p);
                     if (t != null) {
-                        forwards.add(forwardWriteLater(t, key, values.get(i), v, ack));
+                        forwards.add(forwardWriteLater(t, key, values.get(i), v, writeIds.of(key, v), ack));
                     }
                 }
                 if (rf > 1) {

@@ -25,12 +25,12 @@ import java.util.List;
  *                REACH_ASK term round (ping every member of your ring, then report who answered: see dev.ringkv.ecs.Reachability)
  * server → ECS   STALE term ecs (the message carried an older term than the ECS this server follows)
  * server → server  VOTE_REQ kind term candidate ringVersion · VOTE kind term granted voter voterTerm (see Election)
- * coordinator → replica  REPL id ringVersion key kind value term ring seq [writeId] (the client's id of a write it may retry)
+ * coordinator → replica  REPL id ringVersion key kind value term ring seq writeIds
  * replica → coordinator  REPL_ACK id... (every copy that turn made durable) · REPL_NACK id ringVersion (the replica has a newer ring)
  * any → joiner   ECS_IS addr
- * source → target  XFER_DATA plan xfer chunk ringVersion (key kind value term ring seq)... · XFER_END plan xfer chunk total
+ * source → target  XFER_DATA plan xfer chunk ringVersion (key kind value term ring seq writeIds)... · XFER_END plan xfer chunk total
  *                  (chunk: the attempt's random base + the chunk's index, so no attempt counts another's acks)
- *                  FWD_WRITE id key kind value term ring seq ringVersion
+ *                  FWD_WRITE id key kind value term ring seq writeIds ringVersion
  * target → source  XFER_ACK plan xfer chunk · FWD_ACK id
  * server → server  REACH_PING round · REACH_PONG round (for REACH_ASK)
  * node → node    FWD id hops arg... · FWD_REPLY id resp-encoded-reply
@@ -39,7 +39,9 @@ import java.util.List;
  *
  * <p>{@code term ring seq} is a write's version ({@code dev.ringkv.storage.Version}, its three fields: the
  * ring is the one the write was coordinated under); {@code ringVersion} is the ring the sender holds as it
- * sends, which fences the message.
+ * sends, which fences the message. {@code writeIds} are the clients' ids of writes to the key up to that
+ * version, comma-separated, possibly none: a retry of one is not stamped again wherever it lands (see
+ * {@code WriteIds}). An entry — {@code key kind value term ring seq writeIds} — has {@link #ENTRY_FIELDS}.
  */
 public final class Msg {
     public static final String JOIN = "JOIN";
@@ -64,8 +66,8 @@ public final class Msg {
     public static final String FWD = "FWD";
     public static final String FWD_REPLY = "FWD_REPLY";
     public static final String FWD_CANCEL = "FWD_CANCEL";
-    /** The length of a {@code REPL} that carries the client's write id (see {@code WriteIds}). */
-    static final int REPL_WITH_WRITE_ID = 10;
+    /** The fields of one entry (a key's copy) in {@code REPL}, {@code XFER_DATA} and {@code FWD_WRITE}. */
+    static final int ENTRY_FIELDS = 7;
     public static final String FWD_CANCELLED = "FWD_CANCELLED";
     public static final String REPL = "REPL";
     public static final String REPL_ACK = "REPL_ACK";

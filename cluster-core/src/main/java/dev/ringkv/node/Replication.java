@@ -5,6 +5,7 @@ import dev.ringkv.ring.Ring;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.storage.Key;
 import dev.ringkv.storage.Version;
+import dev.ringkv.wire.AsciiNames;
 import dev.ringkv.wire.RespValue;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -184,13 +185,9 @@ final class Replication {
     }
 
     private static byte[][] message(Pending w) {
-        if (w.writeId != 0) {
-            return Msg.of(Msg.REPL, w.id, w.ringVersion, w.key, w.value == null ? Msg.TOMBSTONE : Msg.VALUE,
-                    w.value == null ? new byte[0] : w.value, w.version.term(), w.version.ring(), w.version.seq(),
-                    w.writeId);
-        }
         return Msg.of(Msg.REPL, w.id, w.ringVersion, w.key, w.value == null ? Msg.TOMBSTONE : Msg.VALUE,
-                w.value == null ? new byte[0] : w.value, w.version.term(), w.version.ring(), w.version.seq());
+                w.value == null ? new byte[0] : w.value, w.version.term(), w.version.ring(), w.version.seq(),
+                w.writeId == 0 ? WriteIds.NONE : AsciiNames.digits(w.writeId));
     }
 
     /**

@@ -33,6 +33,8 @@ final class TransferOut {
     final boolean forwarding;
     private final Listener listener;
     private final java.util.function.Predicate<StoredEntry> skip;
+    /** The clients' ids of writes, sent with each key's copy (see {@link WriteIds}). */
+    private final WriteIds writeIds;
     private final NodeContext ctx;
     private final Store store;
     private final int chunkEntries;
@@ -75,8 +77,9 @@ final class TransferOut {
 
     TransferOut(NodeContext ctx, Listener listener, long planId, int xfer, Range range, ServerAddress target,
                 long base, boolean forwarding, int chunkEntries, int window,
-                java.util.function.Predicate<StoredEntry> skip) {
+                java.util.function.Predicate<StoredEntry> skip, WriteIds writeIds) {
         this.base = base;
+        this.writeIds = writeIds;
         this.forwarding = forwarding;
         this.ctx = ctx;
         this.listener = listener;
@@ -135,7 +138,7 @@ final class TransferOut {
                 }
             }
             if (!batch.isEmpty()) {
-                List<Object> parts = new ArrayList<>(5 + batch.size() * 6);
+                List<Object> parts = new ArrayList<>(5 + batch.size() * Msg.ENTRY_FIELDS);
                 parts.add(Msg.XFER_DATA);
                 parts.add(planId);
                 parts.add(xfer);
@@ -148,6 +151,7 @@ final class TransferOut {
                     parts.add(e.version().term());
                     parts.add(e.version().ring());
                     parts.add(e.version().seq());
+                    parts.add(writeIds.of(e.key(), e.version()));
                 }
                 byte[][] chunkMsg = Msg.of(parts.toArray());
                 inFlight.put(nextChunk - 1, chunkMsg);

@@ -37,6 +37,11 @@ final class SimCluster implements AutoCloseable {
         watchInvariants();
     }
 
+    /** The address the next {@link #addServer} will start. */
+    ServerAddress nextAddress() {
+        return new ServerAddress("127.0.0.1", nextPort);
+    }
+
     ServerAddress addServer() {
         ServerAddress a = new ServerAddress("127.0.0.1", nextPort++);
         // tiny transfer chunks: a transfer spans many round trips, so faults and writes land in the middle of it

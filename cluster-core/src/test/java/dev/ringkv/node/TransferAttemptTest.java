@@ -88,7 +88,7 @@ class TransferAttemptTest {
                 @Override
                 public void failed(String why) {
                 }
-            }, 7, 0, Range.full(Position.ZERO), TARGET, 0, false, 2, 16, e -> false);
+            }, 7, 0, Range.full(Position.ZERO), TARGET, 0, false, 2, 16, e -> false, new WriteIds());
             attempts.add(t);
             t.start();
             s.reply(RespValue.OK);
