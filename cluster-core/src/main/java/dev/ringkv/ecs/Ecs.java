@@ -86,6 +86,8 @@ public final class Ecs implements NodeLogic {
      * before the current one has, and no lease is granted under it before then (see {@link #committed}).
      */
     private long committedVersion = -1;
+    /** When {@link #committedVersion} was committed (see {@link #outlived}). */
+    private long committedAt;
 
     /**
      * How a server elected ECS starts (DESIGN §8): the term it won, the ring it served under (the newest
@@ -110,7 +112,7 @@ public final class Ecs implements NodeLogic {
         this.ctx = ctx;
         this.takeover = takeover;
         this.config = config;
-        this.forwarder = new Forwarder(ctx);
+        this.forwarder = new Forwarder(ctx, this::outlived);
         this.events = new ClusterEvents(ctx);
         this.antiEntropy = new AntiEntropy(this, ctx);
         this.reachability = new Reachability(this, ctx);
@@ -235,6 +237,7 @@ public final class Ecs implements NodeLogic {
     /** The published ring reached a majority: lease it to every member that has it, resume waiting changes. */
     private void onCommitted() {
         committedVersion = ring.version();
+        committedAt = ctx.now();
         LOG.debug("{} ring version {} reached a majority of its servers", ctx.self(), ring.version());
         if (hasQuorum()) {
             for (Member m : members.values()) {
@@ -759,6 +762,15 @@ public final class Ecs implements NodeLogic {
         startNextPlan();
     }
 
+    /**
+     * True if no server can hold a lease under ring {@code ringVersion} any more: a newer ring was committed
+     * (no lease under an older one was granted after it was published) twice a lease's length ago. A data
+     * command forwarded under such a ring can no longer run (see {@code Forwarder}).
+     */
+    private boolean outlived(long ringVersion) {
+        return committedVersion > ringVersion && ctx.now() - committedAt >= 2 * leaseMillis();
+    }
+
     /** The takeover's check found every range's holders agreeing (or repaired them): changes may go on. */
     void verified() {
         startNextPlan();
@@ -1092,7 +1104,7 @@ public final class Ecs implements NodeLogic {
             s.reply(RespValue.error("STOPPED no servers in the ring yet"));
             return;
         }
-        forwarder.forward(ring.coordinatorOf(args[1]), args, 0, s.defer());
+        forwarder.forward(ring.coordinatorOf(args[1]), args, 0, ring.version(), s.defer());
     }
 
     private void ringkv(Session s, byte[][] args) {

@@ -13,13 +13,15 @@ final class ForwardedSession implements Session {
     private final ServerAddress origin;
     private final long id;
     private final int hops;
+    private final long ringVersion;
     private final SessionState state = new SessionState();
     private boolean replied;
     /** The one slot this session's reply goes through, so a cancel can find what it waits on. */
     private final PendingReply slot = this::reply;
 
-    ForwardedSession(NodeContext ctx, ServerAddress origin, long id, int hops) {
+    ForwardedSession(NodeContext ctx, ServerAddress origin, long id, int hops, long ringVersion) {
         this.ctx = ctx;
+        this.ringVersion = ringVersion;
         this.origin = origin;
         this.id = id;
         this.hops = hops;
@@ -27,6 +29,11 @@ final class ForwardedSession implements Session {
 
     int hops() {
         return hops;
+    }
+
+    /** The ring version the forwarder routed it by (see {@link Forwarder}). */
+    long ringVersion() {
+        return ringVersion;
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,13 @@ import org.slf4j.LoggerFactory;
  * on the same link, again every {@link #CANCEL_RESEND_MILLIS}, and answers the client only once the
  * coordinator confirms ({@code FWD_CANCELLED id}: from then on it refuses that id, or it had already
  * stamped it) or the real reply comes. A refused or reset connection fails the forward at once, as
- * before: the connection it travelled on is gone, and it with it. Node thread only.
+ * before: the connection it travelled on is gone, and it with it.
+ *
+ * <p>A coordinator cut off for good never confirms, so the forward is also settled once it is
+ * <em>outlived</em>: every forward carries the ring version it was sent under, a coordinator never runs a
+ * forwarded write sent under an older ring than its own (it needs a lease to run anything, see {@code
+ * KvNode.route}), and the node's {@code outlived} test says when no lease under a ring that old can be
+ * valid anywhere any more (a newer ring took over, and a lease's length has passed since). Node thread only.
  */
 public final class Forwarder {
 
@@ -33,38 +40,46 @@ public final class Forwarder {
     public static final int MAX_HOPS = 3;
 
     private final NodeContext ctx;
+    /** True for a ring version under which no node can hold a lease any more (see the class comment). */
+    private final LongPredicate outlived;
     private final Map<Long, Pending> pending = new HashMap<>();
     private long nextId;
 
     private static final class Pending {
         final ServerAddress to;
         final Session.PendingReply slot;
+        /** The ring version it was sent under: it cannot run under a newer one. */
+        final long ringVersion;
         Cancellable timer;
         /** Asked to cancel: waiting for FWD_CANCELLED or the reply. */
         boolean cancelling;
         /** Runs once the forward is settled (replied, cancelled or failed): a cancel passed on to us. */
         List<Runnable> whenSettled;
 
-        Pending(ServerAddress to, Session.PendingReply slot) {
+        Pending(ServerAddress to, Session.PendingReply slot, long ringVersion) {
             this.to = to;
             this.slot = slot;
+            this.ringVersion = ringVersion;
         }
     }
 
-    public Forwarder(NodeContext ctx) {
+    public Forwarder(NodeContext ctx, LongPredicate outlived) {
         this.ctx = ctx;
+        this.outlived = outlived;
         // ids never repeat across restarts: the coordinator drops a forward whose id it has already seen
         this.nextId = (ctx.random().nextLong() >>> 2) + 1;
     }
 
-    public void forward(ServerAddress to, byte[][] args, int hops, Session.PendingReply slot) {
+    /** Sends {@code FWD id hops ringVersion arg...}: {@code ringVersion} is the ring this node routed it by. */
+    public void forward(ServerAddress to, byte[][] args, int hops, long ringVersion, Session.PendingReply slot) {
         long id = nextId++;
-        Object[] parts = new Object[args.length + 3];
+        Object[] parts = new Object[args.length + 4];
         parts[0] = Msg.FWD;
         parts[1] = id;
         parts[2] = hops;
-        System.arraycopy(args, 0, parts, 3, args.length);
-        Pending p = new Pending(to, slot);
+        parts[3] = ringVersion;
+        System.arraycopy(args, 0, parts, 4, args.length);
+        Pending p = new Pending(to, slot, ringVersion);
         boolean read = args.length > 0 && KvNode.isRead(Commands.name(args));
         // a read takes no effect: with no reply in time it is simply failed (nothing to cancel — and a
         // coordinator that died would never confirm a cancel); a write is cancelled first (see cancel)
@@ -79,6 +94,12 @@ public final class Forwarder {
     private void cancel(long id) {
         Pending p = pending.get(id);
         if (p == null) {
+            return;
+        }
+        if (outlived.test(p.ringVersion)) {
+            // cut off for good, maybe: it cannot run there any more, confirmed or not
+            fail(id, "TRYAGAIN no reply from " + p.to + " within " + TIMEOUT_MILLIS + " ms; a newer ring has taken over"
+                    + " since, and the command will not run later");
             return;
         }
         if (!p.cancelling) {

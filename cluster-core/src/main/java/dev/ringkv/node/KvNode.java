@@ -121,6 +121,14 @@ public final class KvNode implements NodeLogic {
     private long offeredLeaseUntil;
     private long offeredLeaseRing = -1;
     /**
+     * The newest ring version the ECS granted us a lease under, when it first did, and the lease's length: the
+     * ECS leases a ring only once a majority installed it, and no longer leases an older one, so a lease
+     * under an older ring can be valid nowhere once that length has passed (see {@link #outlived}).
+     */
+    private long leasedRing = -1;
+    private long leasedRingSince;
+    private long leaseLength;
+    /**
      * Until when a lease under the ring installed last is on its way (we held one under the ring before):
      * commands and write acknowledgements wait for it in {@link #leaseWaiters} rather than fail at once.
      */
@@ -155,7 +163,7 @@ public final class KvNode implements NodeLogic {
         this.ctx = ctx;
         this.config = config;
         this.store = ctx.storage();
-        this.forwarder = new Forwarder(ctx);
+        this.forwarder = new Forwarder(ctx, this::outlived);
         this.election = new Election(ctx, config.ecs(), config.electionMinMillis(), config.electionMaxMillis());
         this.replication = new Replication(ctx, election::ecs);
     }
@@ -614,6 +622,11 @@ public final class KvNode implements NodeLogic {
         if (sentAt == null || leaseMillis <= 0) {
             return;
         }
+        if (ringVersion > leasedRing) {
+            leasedRing = ringVersion;
+            leasedRingSince = ctx.now();
+        }
+        leaseLength = Math.max(leaseLength, leaseMillis);
         if (ring != null && ring.version() == ringVersion) {
             leaseUntil = Math.max(leaseUntil, sentAt + leaseMillis);
             if (hasLease()) {
@@ -625,6 +638,15 @@ public final class KvNode implements NodeLogic {
                     : sentAt + leaseMillis;
             offeredLeaseRing = ringVersion;
         }
+    }
+
+    /**
+     * True if no node can hold a lease under ring {@code ringVersion} (or an older one) any more: the ECS
+     * leased us a newer ring — it had stopped leasing older ones before — twice a lease's length ago. A
+     * command forwarded under such a ring can no longer run anywhere (see {@link Forwarder}).
+     */
+    private boolean outlived(long ringVersion) {
+        return leasedRing > ringVersion && ctx.now() - leasedRingSince >= 2 * leaseLength;
     }
 
     /** The reachability round under way ({@code REACH_ASK}): its id, when it began, who answered. */
@@ -1284,8 +1306,9 @@ public final class KvNode implements NodeLogic {
             return; // a duplicate delivery (running a write twice could undo a newer one), or cancelled
         }
         int hops = (int) Msg.num(msg, 2);
-        byte[][] args = Arrays.copyOfRange(msg, 3, msg.length);
-        ForwardedSession s = new ForwardedSession(ctx, origin, id, hops + 1);
+        long sentUnder = Msg.num(msg, 3);
+        byte[][] args = Arrays.copyOfRange(msg, 4, msg.length);
+        ForwardedSession s = new ForwardedSession(ctx, origin, id, hops + 1, sentUnder);
         seenForwards.put(key, s);
         onCommand(s, args);
     }
@@ -1394,6 +1417,13 @@ public final class KvNode implements NodeLogic {
             s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " has no current lease from the ECS " + ecs()));
             return;
         }
+        if (s instanceof ForwardedSession f && f.ringVersion() < ring.version() && !isRead(name)) {
+            // routed by an older ring: it may have waited on a cut link while its forwarder, outliving that ring,
+            // told the client TRYAGAIN (see Forwarder) — it must not take effect now, after writes made since
+            s.reply(RespValue.error("TRYAGAIN the ring changed since this command was forwarded (ring version "
+                    + f.ringVersion() + ", now " + ring.version() + ")"));
+            return;
+        }
         List<byte[]> keys = keysOf(name, args);
         ServerAddress owner = null;
         boolean mixed = false;
@@ -1433,7 +1463,7 @@ public final class KvNode implements NodeLogic {
         }
         int hops = forwarded ? ((ForwardedSession) s).hops() : 0;
         if (!mixed) {
-            forwarder.forward(owner, args, hops, s.defer());
+            forwarder.forward(owner, args, hops, ring.version(), s.defer());
             return;
         }
         Scatter.run(this, s, name, args, keys);

@@ -396,6 +396,48 @@ class ClusterRegressionTest {
     }
 
     /**
+     * Issue 17 (chaos --network): a plain client's write forwarded to a coordinator that is then cut off
+     * waited for the coordinator to confirm its cancel, and a coordinator cut off for good never does: the
+     * client hung for the whole partition. Once a newer ring has been leased for a lease's length, no node can
+     * run a forward routed by the older ring — a coordinator never runs a forwarded write sent under an older
+     * ring than its own — so the forwarder answers TRYAGAIN. The forward itself, held up on the slow link,
+     * reaches the coordinator after it is back in the ring, and must not take effect over the write made since.
+     */
+    @Test
+    void aWriteForwardedToACoordinatorCutOffForGoodIsAnsweredAndNeverRunsLater() {
+        try (SimCluster c = ClusterSimulationTest.start(17_013, 7)) {
+            Ring ring = c.ecs().ring();
+            ServerAddress coordinator = c.upMembers().get(2);
+            String k = keyOf(c, coordinator, "f", false);
+            // three servers before it in the ring: it holds nothing the coordinator holds or will be sent
+            ServerAddress via = ring.predecessorOf(ring.predecessorOf(ring.predecessorOf(coordinator)));
+            c.sim.network().slow(via, coordinator, 40_000);
+            Outcome old = c.clientOn(via).call("SET", k, "old");
+            c.sim.runFor(5);
+            java.util.List<ServerAddress> others = new java.util.ArrayList<>(c.members);
+            others.remove(coordinator);
+            others.remove(via);
+            others.add(SimCluster.ECS);
+            for (ServerAddress o : others) {
+                c.sim.network().cut(coordinator, o); // cut off from all but the forwarder, whose link is slow
+            }
+            assertTrue(c.sim.runUntil(() -> !old.isPending(), 20_000), "the client of the forward is still waiting");
+            assertTrue(old.reply() instanceof RespValue.Error e && e.text().startsWith("TRYAGAIN"), String.valueOf(old.reply()));
+            ServerAddress now = c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8));
+            assertNotEquals(coordinator, now);
+            assertEquals(RespValue.OK, call(c, now, "SET", k, "new").reply()); // acknowledged
+            for (ServerAddress o : others) {
+                c.sim.network().heal(coordinator, o);
+            }
+            assertTrue(c.sim.runUntil(() -> c.ecs().ring().contains(coordinator) && c.server(coordinator).hasLease(), 30_000),
+                    ClusterSimulationTest.describe(c));
+            c.sim.runFor(40_000); // the forward lands on the slow link
+            assertEquals(coordinator, c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8)));
+            assertEquals(RespValue.bulk("new"), call(c, coordinator, "GET", k).reply(), "the forward ran late");
+        }
+    }
+
+    /**
      * The same for a DEL (issue 17): a retried DEL whose first try deleted must neither delete a value written
      * since nor answer 0 (the key was there when it deleted it).
      */
