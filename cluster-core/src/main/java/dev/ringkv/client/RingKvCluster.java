@@ -165,11 +165,13 @@ public final class RingKvCluster implements AutoCloseable {
     private static final byte[] MGET = ascii("MGET");
     private static final byte[] RINGKV = ascii("RINGKV");
     private static final byte[] ONCE = ascii("ONCE");
+    private static final byte[] RETRY = ascii("RETRY");
     /**
      * Write ids: a random start per client, then one more per write. A plain {@code SET} goes out as
      * {@code RINGKV ONCE id SET key value} (a one-key {@code DEL} as {@code RINGKV ONCE id DEL key}), the
      * same id on every retry, so a retry after a lost reply (at another coordinator, say, after a failover)
-     * is not made a second time (issue 17, item 8).
+     * is not made a second time (issue 17, item 8); a retry that may follow a try that took effect is marked
+     * {@code RETRY} (see {@link SingleOp#retrying}).
      */
     private final AtomicLong nextWriteId = new AtomicLong((ThreadLocalRandom.current().nextLong() >>> 2) + 1);
     private static final byte[] MSET = ascii("MSET");
@@ -515,6 +517,12 @@ public final class RingKvCluster implements AutoCloseable {
     private final class SingleOp extends Op {
         final byte[][] args;
         volatile RespValue reply;
+        /**
+         * An earlier try may have reached a node (no reply, or an error that does not rule it out): the next
+         * ones go as {@code RINGKV ONCE id RETRY ...}, which a node that does not know the id refuses
+         * ({@code -UNCERTAIN}) rather than make the write a second time, after writes made since.
+         */
+        volatile boolean retrying;
 
         SingleOp(byte[][] args) {
             super(List.<byte[]>of(args[1]), options.deadline(), ReplicaReads.isRead(args[0]));
@@ -532,7 +540,14 @@ public final class RingKvCluster implements AutoCloseable {
 
         @Override
         byte[][] command(int[] idx) {
-            return args;
+            if (!retrying || args[0] != RINGKV) {
+                return args;
+            }
+            byte[][] retry = new byte[args.length + 1][];
+            System.arraycopy(args, 0, retry, 0, 3);
+            retry[3] = RETRY;
+            System.arraycopy(args, 3, retry, 4, args.length - 3);
+            return retry;
         }
 
         @Override
@@ -727,10 +742,28 @@ public final class RingKvCluster implements AutoCloseable {
                 }
                 return;
             }
+            if (op instanceof SingleOp single && !refusedUntouched(e)) {
+                single.retrying = true;
+            }
             retry(op, target, idx, attempt, ringVersion, e, done);
         });
         return done;
     }
+
+    /**
+     * True for a failure that says the node did nothing with the command: it does not coordinate the key
+     * ({@code NOT_RESPONSIBLE}), is not serving ({@code STOPPED}), or refused it before it touched anything
+     * (an error ending {@code (not applied)}: no lease, a range switching, ...). Anything else — no reply, a
+     * lost connection, a write that failed while its copies were on their way — may have left it applied.
+     */
+    private static boolean refusedUntouched(RingKvException e) {
+        return e instanceof NotResponsibleException
+                || (e instanceof ServerErrorException s && (s.code().equals("STOPPED")
+                || (s.getMessage() != null && s.getMessage().endsWith(NOT_APPLIED))));
+    }
+
+    /** See {@code KvNode.NOT_APPLIED}. */
+    private static final String NOT_APPLIED = " (not applied)";
 
     /** Runs on whichever thread failed the attempt (often a reader): only bookkeeping and scheduling here. */
     private void retry(Op op, ServerAddress target, int[] idx, int attempt, long sentUnder, RingKvException e,

@@ -3,6 +3,7 @@ package dev.ringkv.ecs;
 import dev.ringkv.monitor.ClusterStatus;
 import dev.ringkv.node.Commands;
 import dev.ringkv.node.Forwarder;
+import dev.ringkv.node.KvNode;
 import dev.ringkv.node.Msg;
 import dev.ringkv.node.NodeContext;
 import dev.ringkv.node.NodeLogic;
@@ -380,6 +381,12 @@ public final class Ecs implements NodeLogic {
         if (deposed) {
             return;
         }
+        heartbeat();
+        ctx.schedule(config.heartbeatMillis(), this::tick);
+    }
+
+    /** One heartbeat to every server (see {@link #tick}). */
+    private void heartbeat() {
         long now = ctx.now();
         sent(++hbSeq, now);
         long lease = mayGrantLeases() ? leaseMillis() : 0;
@@ -393,7 +400,6 @@ public final class Ecs implements NodeLogic {
             ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq, down ? 0 : m.lastAckedSeq, ring.version(), leaseOf,
                     fullyReplicatedVersion()));
         }
-        ctx.schedule(config.heartbeatMillis(), this::tick);
     }
 
     /**
@@ -618,6 +624,11 @@ public final class Ecs implements NodeLogic {
                     replicationFactor(), why);
             events.add("repair", "replication restored: every range of ring version " + ring.version() + " has "
                     + replicationFactor() + " copies");
+            if (!deposed && fullyReplicatedVersion() == ring.version()) {
+                // at once, not at the next tick: a server taking over the role starts from the newest ring it
+                // heard called fully replicated, and would otherwise plan copies from holders that may be gone
+                heartbeat();
+            }
         }
     }
 
@@ -1082,7 +1093,7 @@ public final class Ecs implements NodeLogic {
             return;
         }
         if (deposed && !name.equals("PING") && !name.equals("QUIT")) {
-            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " is no longer the ECS: a newer term's ECS took over"));
+            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " is no longer the ECS: a newer term's ECS took over" + KvNode.NOT_APPLIED));
             return;
         }
         switch (name) {

@@ -27,7 +27,7 @@ final class StatusBuilder {
         Plan r = ecs.repair();
         long missing = r != null ? r.entriesMissing() : 0;
         return new ClusterStatus(ecs.self().toString(), ecs.term(), ring.version(), out, plan(ecs.plan()),
-                ecs.replicationFactor(), missing, plan(r), ecs.antiEntropy().status(now));
+                ecs.replicationFactor(), missing, plan(r), ecs.antiEntropy().status(now), ecs.hasQuorum());
     }
 
     private static ClusterStatus.PlanStatus plan(Plan p) {

@@ -18,9 +18,19 @@ import java.util.List;
  *                            (0 when every range has all its copies)
  * @param repair the re-replication in progress (kind {@code REPAIR}), or null
  * @param antiEntropy the latest comparison of the replicas' digests, or null before the first
+ * @param quorum a majority of the ring's servers answered this ECS within a lease: it can act (grant leases,
+ *               change the ring). A member's state alone does not say so: an ECS that was itself stalled
+ *               keeps its members UP rather than blame them for its silence, until they answer or time out.
  */
 public record ClusterStatus(String ecs, long term, long ringVersion, List<MemberStatus> members, PlanStatus plan,
-                            int replicas, long underReplicatedKeys, PlanStatus repair, AntiEntropyStatus antiEntropy) {
+                            int replicas, long underReplicatedKeys, PlanStatus repair, AntiEntropyStatus antiEntropy,
+                            boolean quorum) {
+
+    /** A snapshot of an ECS that can act. */
+    public ClusterStatus(String ecs, long term, long ringVersion, List<MemberStatus> members, PlanStatus plan,
+                         int replicas, long underReplicatedKeys, PlanStatus repair, AntiEntropyStatus antiEntropy) {
+        this(ecs, term, ringVersion, members, plan, replicas, underReplicatedKeys, repair, antiEntropy, true);
+    }
 
     /** A snapshot without replication details (one copy per key, nothing to repair). */
     public ClusterStatus(String ecs, long term, long ringVersion, List<MemberStatus> members, PlanStatus plan) {

@@ -559,6 +559,8 @@ public final class KvNode implements NodeLogic {
                 }
             }
             case Msg.REACH_PING -> ctx.send(from, Msg.of(Msg.REACH_PONG, Msg.num(msg, 1)));
+            case Msg.ID_ASK -> answerWriteIdAsk(from, msg);
+            case Msg.ID_ANSWER -> writeIdAnswered(msg);
             case Msg.REACH_PONG -> {
                 if (Msg.num(msg, 1) == reachRound) {
                     reachAnswered.add(from);
@@ -716,11 +718,12 @@ public final class KvNode implements NodeLogic {
      */
     private void parkForLease(Session s, String name, byte[][] args) {
         long id = writeId;
+        boolean retry = writeRetry;
         if (s instanceof ForwardedSession f) {
             parkedForwards.add(f);
             leaseWaiters.add(() -> {
                 if (parkedForwards.remove(f)) { // else cancelled meanwhile, and told so
-                    rerun(f, name, args, id);
+                    rerun(f, name, args, id, retry);
                 }
             });
             return;
@@ -730,12 +733,18 @@ public final class KvNode implements NodeLogic {
         leaseWaiters.add(() -> {
             CapturingSession again = new CapturingSession(slot);
             again.state().routingAware(routing);
-            rerun(again, name, args, id);
+            rerun(again, name, args, id, retry);
         });
     }
 
-    private void rerun(Session s, String name, byte[][] args, long id) {
+    private void rerun(Session s, String name, byte[][] args, long id, boolean retry) {
+        rerun(s, name, args, id, retry, false);
+    }
+
+    private void rerun(Session s, String name, byte[][] args, long id, boolean retry, boolean asked) {
         writeId = id;
+        writeRetry = retry;
+        writeIdAsked = asked;
         try {
             route(s, name, args);
         } catch (StorageException e) {
@@ -745,6 +754,8 @@ public final class KvNode implements NodeLogic {
             s.reply(RespValue.error("ERR internal error: " + e));
         } finally {
             writeId = 0;
+            writeRetry = false;
+            writeIdAsked = false;
         }
     }
 
@@ -1062,14 +1073,18 @@ public final class KvNode implements NodeLogic {
         if (behind(Msg.num(msg, 4))) {
             return; // no acknowledgement until we have the ring it was sent under: the sender resends
         }
-        applyCopies(from, msg, 5, sending(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3])));
+        applyCopies(from, msg, 5, msg.length, sending(from, Msg.of(Msg.XFER_ACK, msg[1], msg[2], msg[3])));
     }
 
     private void receiveForwardedWrite(ServerAddress from, byte[][] msg) {
-        if (msg.length > 9 && behind(Msg.num(msg, 9))) {
+        if (msg.length != 2 + Msg.ENTRY_FIELDS + 1) {
+            LOG.warn("{} ignores a malformed {} from {}: {} fields", ctx.self(), Msg.FWD_WRITE, from, msg.length);
             return;
         }
-        applyCopies(from, msg, 2, sending(from, Msg.of(Msg.FWD_ACK, msg[1])));
+        if (behind(Msg.num(msg, msg.length - 1))) {
+            return;
+        }
+        applyCopies(from, msg, 2, msg.length - 1, sending(from, Msg.of(Msg.FWD_ACK, msg[1])));
     }
 
     /** An acknowledgement for {@link #applyCopies} that sends {@code message} to {@code to}. */
@@ -1083,13 +1098,18 @@ public final class KvNode implements NodeLogic {
      * and runs {@code acknowledge} once they are all durable (and passed on, if their range is moving
      * away); after a failure nothing is acknowledged and the sender sends them again.
      */
-    private void applyCopies(ServerAddress from, byte[][] msg, int first, Runnable acknowledge) {
+    private void applyCopies(ServerAddress from, byte[][] msg, int first, int end, Runnable acknowledge) {
+        if (end < first || end > msg.length || (end - first) % Msg.ENTRY_FIELDS != 0) {
+            LOG.warn("{} ignores a malformed {} from {}: {} fields of entries are not whole entries of {}",
+                    ctx.self(), Msg.name(msg), from, end - first, Msg.ENTRY_FIELDS);
+            return; // not acknowledged: a well-formed sender sends it again
+        }
         Ack ack = new Ack(v -> {
             if (v == RespValue.OK) {
                 acknowledge.run();
             }
         }, RespValue.OK);
-        for (int i = first; i + Msg.ENTRY_FIELDS <= msg.length; i += Msg.ENTRY_FIELDS) {
+        for (int i = first; i + Msg.ENTRY_FIELDS <= end; i += Msg.ENTRY_FIELDS) {
             byte[] value = Msg.isTombstone(msg[i + 1]) ? null : msg[i + 2];
             Version v = new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4), Msg.num(msg, i + 5));
             // the clients' ids of writes to the key: a retry of one, if this node coordinates the key later, is
@@ -1210,7 +1230,7 @@ public final class KvNode implements NodeLogic {
             return;
         }
         byte[] id = msg[1];
-        applyCopies(from, msg, 3, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
+        applyCopies(from, msg, 3, msg.length, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
     }
 
     /** Sends the turn's acknowledgements of copies, one {@code REPL_ACK id...} per coordinator. */
@@ -1315,9 +1335,38 @@ public final class KvNode implements NodeLogic {
 
     private static final Object CANCELLED = new Object();
 
+    /**
+     * The end of an error that refuses a command before it touched anything: a client may send it again as
+     * a first try (see {@code RingKvCluster}'s retries), not as a retry that may follow one that took effect.
+     */
+    public static final String NOT_APPLIED = " (not applied)";
+
     /** Recent write identities (see {@link WriteIds}); {@link #writeId} is the one of the command running now. */
     private final WriteIds writeIds = new WriteIds();
     private long writeId;
+    /** The command running now is a retry ({@code RINGKV ONCE id RETRY ...}): its first try may have taken effect. */
+    private boolean writeRetry;
+    /** The holders of the key were asked for this retry's id already (see {@link #askForWriteId}). */
+    private boolean writeIdAsked;
+    /** Asks for write ids in flight, by request id. */
+    private final Map<Long, IdAsk> idAsks = new HashMap<>();
+    private long idAskSeq;
+    static final long ID_ASK_MILLIS = 1_000;
+
+    /** An ask for a retry's write id: who has yet to answer, and what runs the retry again when all have. */
+    private static final class IdAsk {
+        final long writeId;
+        final byte[] key;
+        int waiting;
+        Runnable resume;
+        Cancellable timer;
+
+        IdAsk(long writeId, byte[] key, int waiting) {
+            this.writeId = writeId;
+            this.key = key;
+            this.waiting = waiting;
+        }
+    }
 
     /**
      * {@code FWD_CANCEL}: the forwarder is about to tell its client {@code -TRYAGAIN}, so this forward must
@@ -1335,8 +1384,9 @@ public final class KvNode implements NodeLogic {
             LOG.debug("{} forward {} from {} cancelled before it arrived", ctx.self(), id, origin);
             confirm.run();
         } else if (seen instanceof ForwardedSession s && parkedForwards.remove(s)) {
-            // waiting for the lease under a new ring, not run: it never will be
-            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " had no lease yet; the command was cancelled"));
+            // waiting for the lease under a new ring, or for the holders to tell its write id: it never will run
+            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " had it waiting (for its lease or write id); the command was cancelled"
+                    + NOT_APPLIED));
             confirm.run();
         } else if (seen instanceof ForwardedSession s && !s.replied()) {
             forwarder.cancelFor(s.defer(), confirm);
@@ -1414,14 +1464,14 @@ public final class KvNode implements NodeLogic {
         }
         if (!hasLease()) {
             // cut off from the ECS (or just resumed from a pause): our ranges may already be someone else's
-            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " has no current lease from the ECS " + ecs()));
+            s.reply(RespValue.error("TRYAGAIN " + ctx.self() + " has no current lease from the ECS " + ecs() + NOT_APPLIED));
             return;
         }
         if (s instanceof ForwardedSession f && f.ringVersion() < ring.version() && !isRead(name)) {
             // routed by an older ring: it may have waited on a cut link while its forwarder, outliving that ring,
             // told the client TRYAGAIN (see Forwarder) — it must not take effect now, after writes made since
             s.reply(RespValue.error("TRYAGAIN the ring changed since this command was forwarded (ring version "
-                    + f.ringVersion() + ", now " + ring.version() + ")"));
+                    + f.ringVersion() + ", now " + ring.version() + ")" + NOT_APPLIED));
             return;
         }
         List<byte[]> keys = keysOf(name, args);
@@ -1440,12 +1490,16 @@ public final class KvNode implements NodeLogic {
                 for (byte[] k : keys) {
                     if (switchedCovers(positionOf(k))) {
                         // the new holder has everything and may already serve it: the switch is in flight
-                        s.reply(RespValue.error("TRYAGAIN the range of this key is switching to a new holder"));
+                        s.reply(RespValue.error("TRYAGAIN the range of this key is switching to a new holder" + NOT_APPLIED));
                         return;
                     }
                 }
             }
             if (isRead(name) && waitForWrites(s, keys, args)) {
+                return;
+            }
+            if (writeRetry && !writeIdAsked && !knowsWriteId(keys.get(0))) {
+                askForWriteId(s, name, args, keys.get(0));
                 return;
             }
             local(s, name, args);
@@ -1457,13 +1511,13 @@ public final class KvNode implements NodeLogic {
         }
         boolean forwarded = s instanceof ForwardedSession;
         if (s.state().routingAware() || (forwarded && ((ForwardedSession) s).hops() > Forwarder.MAX_HOPS)) {
-            s.reply(forwarded ? RespValue.error("TRYAGAIN the ring is changing (ring version " + ring.version() + ")")
+            s.reply(forwarded ? RespValue.error("TRYAGAIN the ring is changing (ring version " + ring.version() + ")" + NOT_APPLIED)
                     : RespValue.error("NOT_RESPONSIBLE " + ring.version()));
             return;
         }
         int hops = forwarded ? ((ForwardedSession) s).hops() : 0;
         if (!mixed) {
-            forwarder.forward(owner, args, hops, ring.version(), s.defer());
+            forwarder.forward(owner, withWriteId(args), hops, ring.version(), s.defer());
             return;
         }
         Scatter.run(this, s, name, args, keys);
@@ -1594,6 +1648,9 @@ public final class KvNode implements NodeLogic {
 
     private void del(Session s, byte[][] args) {
         WriteIds.Stamped known = writeId == 0 ? null : writeIds.get(writeId);
+        if (refusedAsUncertain(s, known, args[1])) {
+            return;
+        }
         if (known != null && Arrays.equals(known.key(), args[1])) {
             // a retry of a DEL that deleted: it completes as that one (see once), whatever is there now
             write(s, List.of(args[1]), Collections.singletonList(null), RespValue.integer(1));
@@ -1679,6 +1736,9 @@ public final class KvNode implements NodeLogic {
         long id = writeId;
         if (id != 0) {
             WriteIds.Stamped known = writeIds.get(id);
+            if (refusedAsUncertain(s, known, keys.get(0))) {
+                return;
+            }
             if (known != null && Arrays.equals(known.key(), keys.get(0)) && completeKnownWrite(s, known, keys.get(0), ok)) {
                 return;
             }
@@ -1757,37 +1817,161 @@ public final class KvNode implements NodeLogic {
     }
 
     /**
-     * {@code RINGKV ONCE id SET key value} or {@code RINGKV ONCE id DEL key}: a write the client may send
-     * again with the same id (see {@link WriteIds}). It takes the road of any command (lease, coordinator,
-     * switch); if this node knows the id, the write is not made again: it is complete if a newer write
+     * A retry ({@code RETRY}) of a write whose id this node does not know for that key: its first try may
+     * have taken effect — at a node that crashed since, or here before a restart, or so long ago that the
+     * id was forgotten — and making it now could put it after writes acknowledged since. So it is not made:
+     * the client hears that the outcome is uncertain, as after a timeout. Returns true if it answered so.
+     */
+    private boolean refusedAsUncertain(Session s, WriteIds.Stamped known, byte[] key) {
+        if (!writeRetry || (known != null && Arrays.equals(known.key(), key))) {
+            return false;
+        }
+        s.reply(RespValue.error("UNCERTAIN write " + writeId + " is not known here: its first try may or may not have "
+                + "taken effect, and it is not made again"));
+        return true;
+    }
+
+    private boolean knowsWriteId(byte[] key) {
+        WriteIds.Stamped known = writeIds.get(writeId);
+        return known != null && Arrays.equals(known.key(), key);
+    }
+
+    /**
+     * A retry whose id this coordinator does not know: the key's other holders may (the coordinator before a
+     * ring change is one of them, and every replica learnt it with its copy). They are asked ({@code ID_ASK});
+     * an id one of them knows is recorded with its version, and the retry runs again — complete if this
+     * node has that version or a newer one, made anew if it has neither (then no write after it was
+     * acknowledged: it would be here). If none knows it within {@link #ID_ASK_MILLIS}, it is refused as
+     * uncertain. The command waits like one waiting for its lease (a forwarded one stays cancellable).
+     */
+    private void askForWriteId(Session s, String name, byte[][] args, byte[] key) {
+        List<ServerAddress> holders = replication.replicasOf(ring, positionOf(key), replicationFactor());
+        long id = writeId;
+        boolean retry = writeRetry;
+        Runnable resume;
+        if (s instanceof ForwardedSession f) {
+            parkedForwards.add(f);
+            resume = () -> {
+                if (parkedForwards.remove(f)) { // else cancelled meanwhile, and told so
+                    rerun(f, name, args, id, retry, true);
+                }
+            };
+        } else {
+            Session.PendingReply slot = s.defer();
+            boolean routing = s.state().routingAware();
+            resume = () -> {
+                CapturingSession again = new CapturingSession(slot);
+                again.state().routingAware(routing);
+                rerun(again, name, args, id, retry, true);
+            };
+        }
+        if (holders.isEmpty()) {
+            resume.run();
+            return;
+        }
+        long req = ++idAskSeq;
+        IdAsk ask = new IdAsk(id, key, holders.size());
+        ask.resume = resume;
+        ask.timer = ctx.schedule(ID_ASK_MILLIS, () -> finishWriteIdAsk(req));
+        idAsks.put(req, ask);
+        for (ServerAddress h : holders) {
+            ctx.send(h, Msg.of(Msg.ID_ASK, req, id, key));
+        }
+    }
+
+    /** {@code ID_ASK req writeId key}: {@code ID_ANSWER req term ring seq} if we know the id for that key, else {@code ID_ANSWER req}. */
+    private void answerWriteIdAsk(ServerAddress from, byte[][] msg) {
+        if (msg.length != 4) {
+            return;
+        }
+        WriteIds.Stamped known = writeIds.get(Msg.num(msg, 2));
+        if (known != null && Arrays.equals(known.key(), msg[3])) {
+            Version v = known.version();
+            ctx.send(from, Msg.of(Msg.ID_ANSWER, msg[1], v.term(), v.ring(), v.seq()));
+        } else {
+            ctx.send(from, Msg.of(Msg.ID_ANSWER, msg[1]));
+        }
+    }
+
+    private void writeIdAnswered(byte[][] msg) {
+        long req = Msg.num(msg, 1);
+        IdAsk ask = idAsks.get(req);
+        if (ask == null) {
+            return; // late: the retry went on without it
+        }
+        if (msg.length == 5 && writeIds.get(ask.writeId) == null) {
+            writeIds.put(ask.writeId, ask.key, new Version(Msg.num(msg, 2), Msg.num(msg, 3), Msg.num(msg, 4)));
+        }
+        if (--ask.waiting <= 0) {
+            finishWriteIdAsk(req);
+        }
+    }
+
+    private void finishWriteIdAsk(long req) {
+        IdAsk ask = idAsks.remove(req);
+        if (ask != null) {
+            ask.timer.cancel();
+            ask.resume.run();
+        }
+    }
+
+    /**
+     * {@code RINGKV ONCE id [RETRY] SET key value} or {@code RINGKV ONCE id [RETRY] DEL key}: a write the
+     * client may send again with the same id (see {@link WriteIds}), marked {@code RETRY} when an earlier try
+     * may have reached a node. It takes the road of any command (lease, coordinator, switch; forwarded
+     * with its id); if this node knows the id, the write is not made again: it is complete if a newer write
      * replaced it, and otherwise its existing version is sent to every holder that may lack it and
      * acknowledged once they all have it — a retried DEL answers 1 as its first try did, rather than 0 (or
-     * deleting a value written since).
+     * deleting a value written since). A retry whose id it does not know is not made (see {@link
+     * #refusedAsUncertain}).
      */
     private void once(Session s, byte[][] args) {
-        String inner0 = args.length > 3 ? Commands.text(args[3]).toUpperCase(Locale.ROOT) : "";
-        if (!(args.length == 6 && inner0.equals("SET")) && !(args.length == 5 && inner0.equals("DEL"))) {
-            s.reply(RespValue.error("ERR usage: RINGKV ONCE id SET key value, or RINGKV ONCE id DEL key"));
+        boolean retry = args.length > 3 && Commands.text(args[3]).equalsIgnoreCase("RETRY");
+        int at = retry ? 4 : 3;
+        String inner0 = args.length > at ? Commands.text(args[at]).toUpperCase(Locale.ROOT) : "";
+        if (!(args.length == at + 3 && inner0.equals("SET")) && !(args.length == at + 2 && inner0.equals("DEL"))) {
+            s.reply(RespValue.error("ERR usage: RINGKV ONCE id [RETRY] SET key value, or RINGKV ONCE id [RETRY] DEL key"));
             return;
         }
         long id;
         try {
             id = Long.parseLong(Commands.text(args[2]));
         } catch (NumberFormatException e) {
-            s.reply(RespValue.error("ERR the write id must be a number"));
+            id = 0;
+        }
+        if (id == 0) {
+            s.reply(RespValue.error("ERR the write id must be a non-zero number"));
             return;
         }
         stats.commandProcessed(); // a client's write, wrapped: load, unlike the rest of RINGKV
-        byte[][] inner = Arrays.copyOfRange(args, 3, args.length);
+        byte[][] inner = Arrays.copyOfRange(args, at, args.length);
         if (commands.validate(s, inner) == null) {
             return;
         }
         writeId = id;
+        writeRetry = retry;
         try {
             route(s, inner0, inner);
         } finally {
             writeId = 0;
+            writeRetry = false;
         }
+    }
+
+    /** The command {@link #once} unwrapped, wrapped again with its id for the node it is forwarded to. */
+    private byte[][] withWriteId(byte[][] args) {
+        if (writeId == 0) {
+            return args;
+        }
+        List<Object> parts = new ArrayList<>(args.length + 4);
+        parts.add("RINGKV");
+        parts.add("ONCE");
+        parts.add(writeId);
+        if (writeRetry) {
+            parts.add("RETRY");
+        }
+        parts.addAll(Arrays.asList((Object[]) args));
+        return Msg.of(parts.toArray());
     }
 
     /**

@@ -33,6 +33,7 @@ import java.util.List;
  *                  FWD_WRITE id key kind value term ring seq writeIds ringVersion
  * target → source  XFER_ACK plan xfer chunk · FWD_ACK id
  * server → server  REACH_PING round · REACH_PONG round (for REACH_ASK)
+ * coordinator → holder  ID_ASK req writeId key (a retry whose id it does not know) · ID_ANSWER req [term ring seq]
  * node → node    FWD id hops ringVersion arg... · FWD_REPLY id resp-encoded-reply
  *                FWD_CANCEL id (no reply in time: do not run it if not yet run) · FWD_CANCELLED id
  * </pre>
@@ -74,6 +75,8 @@ public final class Msg {
     public static final String REPL_NACK = "REPL_NACK";
     public static final String UNANSWERED = "UNANSWERED";
     public static final String REACH_ASK = "REACH_ASK";
+    public static final String ID_ASK = "ID_ASK";
+    public static final String ID_ANSWER = "ID_ANSWER";
     public static final String REACH_PING = "REACH_PING";
     public static final String REACH_PONG = "REACH_PONG";
     public static final String REACH_REPORT = "REACH_REPORT";
@@ -97,7 +100,7 @@ public final class Msg {
     private static final AsciiNames NAMES = new AsciiNames(List.of(REPL, REPL_ACK, HB, HB_ACK, LEASE, FWD_REPLY, FWD, FWD_CANCEL, FWD_CANCELLED,
             FWD_WRITE, FWD_ACK, REPL_NACK, JOIN, RING_REQUEST, LEAVE, LEFT, ECS_IS, RING, XFER, XFER_ABORT, XFER_DONE,
             XFER_FAILED, XFER_PROGRESS, XFER_DATA, XFER_END, XFER_ACK, UNANSWERED, SWITCH, SWITCH_ACK, DIGEST_REQ,
-            DIGEST_REPLY, VOTE_REQ, VOTE, STALE, REACH_ASK, REACH_PING, REACH_PONG, REACH_REPORT));
+            DIGEST_REPLY, VOTE_REQ, VOTE, STALE, REACH_ASK, REACH_PING, REACH_PONG, REACH_REPORT, ID_ASK, ID_ANSWER));
 
     private Msg() {
     }

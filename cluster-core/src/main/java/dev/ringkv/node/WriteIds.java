@@ -20,9 +20,11 @@ import java.util.Map;
  * <p>An id learnt from a copy is recorded with the copy's version, which is at or after the write's own:
  * a retry of it there completes as a write that took effect (see {@code KvNode.completeKnownWrite}).
  *
- * <p>Bounded: the newest {@link #CAPACITY} ids are kept (a client retries within seconds, a server sees
- * far fewer writes than that in a minute), and a copy carries at most {@link #PER_KEY} of a key's ids.
- * Node thread only.
+ * <p>Bounded: the newest {@link #CAPACITY} ids are kept, and a copy carries at most {@link #PER_KEY} of a
+ * key's ids. An id forgotten (evicted, not carried, or lost with a restart: they live in memory only) costs a
+ * retry its answer, never its safety: the client marks a retry that may follow a try that took effect
+ * ({@code RETRY}), and a node that does not know its id refuses it as uncertain rather than make it again
+ * (see {@code KvNode.refusedAsUncertain}). Node thread only.
  */
 final class WriteIds {
 
@@ -49,7 +51,12 @@ final class WriteIds {
     };
 
     void put(long id, byte[] key, Version version) {
-        if (ids.put(id, new Stamped(key, version)) == null) {
+        Stamped before = ids.put(id, new Stamped(key, version));
+        if (before != null && !java.util.Arrays.equals(before.key(), key)) {
+            forgetForKey(before.key(), id); // a client that numbers its writes again from 1, say
+            before = null;
+        }
+        if (before == null) {
             ArrayDeque<Long> forKey = byKey.computeIfAbsent(new Key(key), k -> new ArrayDeque<>(2));
             forKey.addLast(id);
             if (forKey.size() > PER_KEY) {

@@ -272,7 +272,7 @@ class ClusterRegressionTest {
             ServerAddress now = c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8));
             assertEquals(RespValue.OK, call(c, now, "SET", k, "v2").reply()); // another client, acknowledged
             // the routing client's retry of its first write, with the same id, at the new coordinator
-            assertEquals(RespValue.OK, call(c, now, "RINGKV", "ONCE", "42", "SET", k, "v1").reply());
+            assertEquals(RespValue.OK, call(c, now, "RINGKV", "ONCE", "42", "RETRY", "SET", k, "v1").reply());
             assertEquals(RespValue.bulk("v2"), call(c, now, "GET", k).reply(), "the retry made the write again");
             // an id it has never seen is a write like any other
             assertEquals(RespValue.OK, call(c, now, "RINGKV", "ONCE", "43", "SET", k, "v3").reply());
@@ -306,9 +306,9 @@ class ClusterRegressionTest {
             assertTrue(c.sim.runUntil(() -> c.settled() && c.ecs().ring().contains(joiner), 30_000),
                     ClusterSimulationTest.describe(c));
             // the retries reach the key's new coordinator, which has the key by transfer
-            assertEquals(RespValue.OK, call(c, joiner, "RINGKV", "ONCE", "62", "SET", k, "v2").reply());
+            assertEquals(RespValue.OK, call(c, joiner, "RINGKV", "ONCE", "62", "RETRY", "SET", k, "v2").reply());
             assertEquals(RespValue.bulk("v3"), call(c, joiner, "GET", k).reply(), "the retry made the write again");
-            assertEquals(RespValue.OK, call(c, joiner, "RINGKV", "ONCE", "61", "SET", k, "v1").reply());
+            assertEquals(RespValue.OK, call(c, joiner, "RINGKV", "ONCE", "61", "RETRY", "SET", k, "v1").reply());
             assertEquals(RespValue.bulk("v3"), call(c, joiner, "GET", k).reply(), "the older retry made its write again");
         }
     }
@@ -320,13 +320,15 @@ class ClusterRegressionTest {
      * receiving it, and that range's keys were lost. The servers know the last ring the ECS called fully
      * replicated; the new ECS starts from it, resumes the re-replication, and keeps the last complete copy in
      * the ring until it returns. (Which server wins the election is up to the schedule: the scenario needs it
-     * outside the two that are cut off, so it is tried with each server in turn as the first to crash.)
+     * outside the two that are cut off, so it is tried with each server in turn as the first to crash, and
+     * with other seeds until one does.)
      */
     @Test
     void anEcsTakingOverMidReReplicationKeepsTheLastCompleteCopyInTheRing() {
         int ran = 0;
-        for (int pick = 0; pick < 5 && ran == 0; pick++) {
-            try (SimCluster c = ClusterSimulationTest.start(17_012, 5)) {
+        for (int tries = 0; tries < 40 && ran == 0; tries++) {
+            int pick = tries % 5;
+            try (SimCluster c = ClusterSimulationTest.start(17_012 + tries / 5 * 1_000, 5)) {
                 ServerAddress crashed = c.upMembers().get(pick);
                 Ring before = c.ecs().ring();
                 java.util.List<String> keys = new java.util.ArrayList<>();
@@ -438,6 +440,59 @@ class ClusterRegressionTest {
     }
 
     /**
+     * Found by review of the write ids carried with copies: ids are bounded (16 carried per key, 65,536 kept
+     * per node) and live in memory, so a retry can reach a node that never knew its id or forgot it — 16
+     * newer writes to the key before the range moved, or the coordinator restarted. Stamped anew, the retry
+     * took effect after writes acknowledged since. A retry is marked ({@code RETRY}); a coordinator that does
+     * not know its id asks the key's other holders, and if none knows it either, refuses it as uncertain.
+     */
+    @Test
+    void aRetryWhoseIdANodeDoesNotKnowIsRefusedAsUncertainNotMadeAgain() {
+        try (SimCluster c = ClusterSimulationTest.start(17_014, 3)) {
+            ServerAddress joiner = c.nextAddress();
+            Ring next = c.ecs().ring().withMember(joiner);
+            String k = null;
+            for (int i = 0; k == null; i++) {
+                if (next.coordinatorOf(("u" + i).getBytes(StandardCharsets.UTF_8)).equals(joiner)) {
+                    k = "u" + i;
+                }
+            }
+            ServerAddress coordinator = c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8));
+            assertEquals(RespValue.OK, call(c, coordinator, "RINGKV", "ONCE", "61", "SET", k, "v1").reply());
+            for (int i = 0; i < 16; i++) { // as many as a copy carries (WriteIds.PER_KEY): 61 is no longer carried
+                assertEquals(RespValue.OK, call(c, coordinator, "RINGKV", "ONCE", String.valueOf(1_000 + i), "SET", k,
+                        "w" + i).reply());
+            }
+            c.addServer();
+            assertTrue(c.sim.runUntil(() -> c.settled() && c.ecs().ring().contains(joiner), 30_000),
+                    ClusterSimulationTest.describe(c));
+            // the joiner asks the key's other holders: the old coordinator still knows 61, a write replaced since
+            assertEquals(RespValue.OK, call(c, joiner, "RINGKV", "ONCE", "61", "RETRY", "SET", k, "v1").reply());
+            String last = "w" + (16 - 1);
+            assertEquals(RespValue.bulk(last), call(c, joiner, "GET", k).reply(), "the retry made the write again");
+            // a retry nobody knows (its first try reached a node that died before copying it, say) is not made
+            RespValue unknown = call(c, joiner, "RINGKV", "ONCE", "999", "RETRY", "SET", k, "x").reply();
+            assertTrue(unknown instanceof RespValue.Error e && e.text().startsWith("UNCERTAIN"), String.valueOf(unknown));
+            assertEquals(RespValue.bulk(last), call(c, joiner, "GET", k).reply());
+            // not marked as a retry (its first try was refused untouched, say), an unknown id is a new write
+            assertEquals(RespValue.OK, call(c, joiner, "RINGKV", "ONCE", "62", "SET", k, "v2").reply());
+            assertEquals(RespValue.bulk("v2"), call(c, joiner, "GET", k).reply());
+
+            // the coordinator restarts, and forgets every id
+            ServerAddress owner = joiner;
+            assertEquals(RespValue.OK, call(c, owner, "RINGKV", "ONCE", "71", "SET", k, "v3").reply());
+            c.sim.crash(owner);
+            c.sim.restart(owner);
+            assertTrue(c.awaitSettled(30_000), ClusterSimulationTest.describe(c));
+            ServerAddress now = c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8));
+            assertEquals(RespValue.OK, call(c, now, "SET", k, "v4").reply());
+            // whoever coordinates it now, the replicas know 71 from its copies: complete, replaced since
+            assertEquals(RespValue.OK, call(c, now, "RINGKV", "ONCE", "71", "RETRY", "SET", k, "v3").reply());
+            assertEquals(RespValue.bulk("v4"), call(c, now, "GET", k).reply(), "the retry made the write again");
+        }
+    }
+
+    /**
      * The same for a DEL (issue 17): a retried DEL whose first try deleted must neither delete a value written
      * since nor answer 0 (the key was there when it deleted it).
      */
@@ -453,7 +508,7 @@ class ClusterRegressionTest {
             assertTrue(c.awaitSettled(30_000), ClusterSimulationTest.describe(c));
             ServerAddress now = c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8));
             assertEquals(RespValue.OK, call(c, now, "SET", k, "v2").reply()); // another client, acknowledged
-            assertEquals(RespValue.integer(1), call(c, now, "RINGKV", "ONCE", "52", "DEL", k).reply(),
+            assertEquals(RespValue.integer(1), call(c, now, "RINGKV", "ONCE", "52", "RETRY", "DEL", k).reply(),
                     "the retry answers as the first try did");
             assertEquals(RespValue.bulk("v2"), call(c, now, "GET", k).reply(), "the retry deleted a later write");
             assertEquals(RespValue.integer(1), call(c, now, "RINGKV", "ONCE", "53", "DEL", k).reply());

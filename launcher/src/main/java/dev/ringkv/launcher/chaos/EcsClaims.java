@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * {@code RINGKV STATUS}, which only an ECS answers itself (a server without the role names the ECS instead) —
  * a <em>claim</em>; and {@code INFO ring}, the ECS a server follows and its term — who the others
  * <em>follow</em>. Either showing two addresses for one term is a violation. So are two claimants answering
- * within {@link #TOGETHER_MILLIS} of each other, in one round, each with a majority of its own ring UP: two ECSs
+ * within {@link #TOGETHER_MILLIS} of each other, in one round, each with a majority of its own ring UP and
+ * answering it ({@code quorum}: an ECS resumed from a pause shows its members UP but cannot act): two ECSs
  * acting at once, whatever their terms. (A member turns SUSPECT 200 ms after its last answer and servers elect
  * only after 400 ms without one, so a legitimate takeover never shows that.) Sampling can miss what lasted less
  * than a round; it never invents it.
@@ -103,7 +104,7 @@ final class EcsClaims implements AutoCloseable {
                     ClusterStatus s = ClusterStatus.fromJson(b.utf8());
                     if (s.ecs().equals(e.getKey().toString())) {
                         record(claimed, s.term(), s.ecs(), now);
-                        if (hasMajorityUp(s)) {
+                        if (acting(s)) {
                             // the arrival stamp runs right after the reply completes: join waits that instant out
                             acting.add(new Object[] {s.ecs(), s, arrived.get(e.getKey()).join()});
                         }
@@ -146,6 +147,11 @@ final class EcsClaims implements AutoCloseable {
     }
 
     /** Whether a majority of the ring this status publishes is UP in it (not SUSPECT: heard within half the timeout). */
+    /** An ECS that can act: a majority of its ring answers it, and it shows them UP. */
+    static boolean acting(ClusterStatus s) {
+        return s.quorum() && hasMajorityUp(s);
+    }
+
     static boolean hasMajorityUp(ClusterStatus s) {
         long inRing = s.members().stream().filter(ClusterStatus.MemberStatus::inRing).count();
         long up = s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count();

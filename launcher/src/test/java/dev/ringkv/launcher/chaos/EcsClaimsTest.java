@@ -29,6 +29,20 @@ class EcsClaimsTest {
         assertFalse(EcsClaims.hasMajorityUp(new ClusterStatus("a:1", 5, 5, List.of(), null)));
     }
 
+    /**
+     * chaos --network seeds 1118 and 1120 on 88d1f12: the dedicated ECS resumed from a pause answered STATUS
+     * with every member UP (it does not blame them for its own silence) while the term-2 ECS acted. It could
+     * not act — no member had answered it within a lease — and its status says so.
+     */
+    @Test
+    void anEcsResumedFromAPauseWithNoMajorityAnsweringIsNotActing() {
+        List<MemberStatus> allUp = List.of(member("a:1", "UP", true), member("b:1", "UP", true), member("c:1", "UP", true));
+        ClusterStatus stalled = new ClusterStatus("e:1", 1, 5, allUp, null, 3, 0, null, null, false);
+        assertFalse(EcsClaims.acting(stalled));
+        assertFalse(EcsClaims.acting(ClusterStatus.fromJson(stalled.toJson())), stalled.toJson());
+        assertTrue(EcsClaims.acting(new ClusterStatus("e:1", 1, 5, allUp, null, 3, 0, null, null, true)));
+    }
+
     @Test
     void infoFieldsAreReadLineByLine() {
         var f = EcsClaims.fields("# Ring\r\nring_version:7000002\r\necs:10.77.1.12:5102\r\necs_term:7\r\n\r\n");
