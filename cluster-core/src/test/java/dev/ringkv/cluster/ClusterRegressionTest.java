@@ -493,6 +493,32 @@ class ClusterRegressionTest {
     }
 
     /**
+     * Issue 17, item 9 (real processes, 3 of 3): a server cut off in a minority is declared DOWN by the
+     * term-2 ECS; that ECS's host then dies and a majority server wins term 3 with the ring without the cut-off
+     * server. After the heal it was not even listed: the new ECS heartbeats only the members it knows, the
+     * server ignored {@code ECS_IS} while it thought it served, and refused votes did not tell it the term
+     * or the ECS — it asked the dead ECS to join again every 2 s, for minutes. It must rejoin.
+     */
+    @Test
+    void aServerDeclaredDownByAnEcsThatThenDiedRejoinsTheNextOne() {
+        try (SimCluster c = ClusterSimulationTest.start(17_015, 5)) {
+            c.sim.crash(SimCluster.ECS); // for good: the role moves to a server
+            assertTrue(c.sim.runUntil(() -> c.ecsTerm() == 2 && c.settled(), 30_000), ClusterSimulationTest.describe(c));
+            ServerAddress host = c.ecsAddress();
+            ServerAddress cutOff = c.upMembers().stream().filter(a -> !a.equals(host)).findFirst().orElseThrow();
+            c.sim.network().isolate(cutOff);
+            assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(cutOff), 30_000), ClusterSimulationTest.describe(c));
+            c.sim.crash(host);
+            c.members.remove(host);
+            assertTrue(c.sim.runUntil(() -> c.ecsTerm() >= 3 && !c.ecs().ring().contains(host), 30_000),
+                    ClusterSimulationTest.describe(c));
+            c.sim.network().rejoin(cutOff);
+            assertTrue(c.sim.runUntil(() -> c.ecs().ring().contains(cutOff) && c.settled(), 60_000),
+                    cutOff + " never rejoined: " + ClusterSimulationTest.describe(c));
+        }
+    }
+
+    /**
      * The same for a DEL (issue 17): a retried DEL whose first try deleted must neither delete a value written
      * since nor answer 0 (the key was there when it deleted it).
      */
