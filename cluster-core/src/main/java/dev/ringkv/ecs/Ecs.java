@@ -4,6 +4,7 @@ import dev.ringkv.monitor.ClusterStatus;
 import dev.ringkv.node.Commands;
 import dev.ringkv.node.Forwarder;
 import dev.ringkv.node.KvNode;
+import dev.ringkv.node.Scatter;
 import dev.ringkv.node.Msg;
 import dev.ringkv.node.NodeContext;
 import dev.ringkv.node.NodeLogic;
@@ -1115,7 +1116,16 @@ public final class Ecs implements NodeLogic {
             s.reply(RespValue.error("STOPPED no servers in the ring yet"));
             return;
         }
-        forwarder.forward(ring.coordinatorOf(args[1]), args, 0, ring.version(), s.defer());
+        String name = Commands.name(args);
+        List<byte[]> keys = KvNode.keysOf(name, args);
+        ServerAddress owner = ring.coordinatorOf(keys.get(0));
+        if (keys.stream().allMatch(k -> ring.coordinatorOf(k).equals(owner))) {
+            forwarder.forward(owner, args, 0, ring.version(), s.defer());
+            return;
+        }
+        // split here, each part its own forward (each cancellable): a coordinator never splits a forward
+        Scatter.run((part, slot) -> forwarder.forward(ring.coordinatorOf(part[1]), part, 0, ring.version(), slot),
+                s, name, args, keys);
     }
 
     private void ringkv(Session s, byte[][] args) {

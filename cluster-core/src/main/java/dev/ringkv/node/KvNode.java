@@ -560,7 +560,7 @@ public final class KvNode implements NodeLogic {
             }
             case Msg.REACH_PING -> ctx.send(from, Msg.of(Msg.REACH_PONG, Msg.num(msg, 1)));
             case Msg.ID_ASK -> answerWriteIdAsk(from, msg);
-            case Msg.ID_ANSWER -> writeIdAnswered(msg);
+            case Msg.ID_ANSWER -> writeIdAnswered(from, msg);
             case Msg.REACH_PONG -> {
                 if (Msg.num(msg, 1) == reachRound) {
                     reachAnswered.add(from);
@@ -648,7 +648,9 @@ public final class KvNode implements NodeLogic {
      * command forwarded under such a ring can no longer run anywhere (see {@link Forwarder}).
      */
     private boolean outlived(long ringVersion) {
-        return leasedRing > ringVersion && ctx.now() - leasedRingSince >= 2 * leaseLength;
+        // at least the election timeout: an ECS of an older term may have leased longer than the one we heard
+        return leasedRing > ringVersion
+                && ctx.now() - leasedRingSince >= 2 * Math.max(leaseLength, config.electionMinMillis());
     }
 
     /** The reachability round under way ({@code REACH_ASK}): its id, when it began, who answered. */
@@ -1099,6 +1101,11 @@ public final class KvNode implements NodeLogic {
      * away); after a failure nothing is acknowledged and the sender sends them again.
      */
     private void applyCopies(ServerAddress from, byte[][] msg, int first, int end, Runnable acknowledge) {
+        applyCopies(from, msg, first, end, false, acknowledge);
+    }
+
+    /** {@code exact}: the copies are of the writes themselves (a coordinator's REPL), so are their ids' versions. */
+    private void applyCopies(ServerAddress from, byte[][] msg, int first, int end, boolean exact, Runnable acknowledge) {
         if (end < first || end > msg.length || (end - first) % Msg.ENTRY_FIELDS != 0) {
             LOG.warn("{} ignores a malformed {} from {}: {} fields of entries are not whole entries of {}",
                     ctx.self(), Msg.name(msg), from, end - first, Msg.ENTRY_FIELDS);
@@ -1114,7 +1121,7 @@ public final class KvNode implements NodeLogic {
             Version v = new Version(Msg.num(msg, i + 3), Msg.num(msg, i + 4), Msg.num(msg, i + 5));
             // the clients' ids of writes to the key: a retry of one, if this node coordinates the key later, is
             // not stamped again (see WriteIds)
-            writeIds.learn(msg[i], v, msg[i + 6]);
+            writeIds.learn(msg[i], v, msg[i + 6], exact);
             applyCopy(msg[i], value, v, msg[i + 6], ack);
         }
         ackWhenDurable(ack);
@@ -1230,7 +1237,7 @@ public final class KvNode implements NodeLogic {
             return;
         }
         byte[] id = msg[1];
-        applyCopies(from, msg, 3, msg.length, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
+        applyCopies(from, msg, 3, msg.length, true, () -> replAcksDue.computeIfAbsent(from, a -> new ArrayList<>()).add(id));
     }
 
     /** Sends the turn's acknowledgements of copies, one {@code REPL_ACK id...} per coordinator. */
@@ -1350,7 +1357,8 @@ public final class KvNode implements NodeLogic {
     private boolean writeIdAsked;
     /** Asks for write ids in flight, by request id. */
     private final Map<Long, IdAsk> idAsks = new HashMap<>();
-    private long idAskSeq;
+    /** From a random start, like forward ids: an answer to a previous process's ask must match none of ours. */
+    private long idAskSeq = -1;
     static final long ID_ASK_MILLIS = 1_000;
 
     /** An ask for a retry's write id: who has yet to answer, and what runs the retry again when all have. */
@@ -1358,6 +1366,7 @@ public final class KvNode implements NodeLogic {
         final long writeId;
         final byte[] key;
         int waiting;
+        final java.util.Set<ServerAddress> answered = new java.util.HashSet<>();
         Runnable resume;
         Cancellable timer;
 
@@ -1520,7 +1529,14 @@ public final class KvNode implements NodeLogic {
             forwarder.forward(owner, withWriteId(args), hops, ring.version(), s.defer());
             return;
         }
-        Scatter.run(this, s, name, args, keys);
+        if (forwarded) {
+            // split here, its parts would run on after a cancel of the forward was confirmed (the cancel cannot
+            // reach them): the node the client talks to splits it, by its own ring (see Scatter)
+            s.reply(RespValue.error("TRYAGAIN the keys of this command are on several servers in ring version "
+                    + ring.version() + NOT_APPLIED));
+            return;
+        }
+        Scatter.run(this::execute, s, name, args, keys);
     }
 
     static boolean isRead(String name) {
@@ -1574,7 +1590,8 @@ public final class KvNode implements NodeLogic {
         route(new CapturingSession(reply), Commands.name(args), args);
     }
 
-    static List<byte[]> keysOf(String name, byte[][] args) {
+    /** The keys a data command names (MSET: every other argument). */
+    public static List<byte[]> keysOf(String name, byte[][] args) {
         List<byte[]> keys = new ArrayList<>();
         switch (name) {
             case "MSET" -> {
@@ -1869,6 +1886,9 @@ public final class KvNode implements NodeLogic {
             resume.run();
             return;
         }
+        if (idAskSeq < 0) {
+            idAskSeq = ctx.random().nextLong() >>> 2;
+        }
         long req = ++idAskSeq;
         IdAsk ask = new IdAsk(id, key, holders.size());
         ask.resume = resume;
@@ -1879,28 +1899,40 @@ public final class KvNode implements NodeLogic {
         }
     }
 
-    /** {@code ID_ASK req writeId key}: {@code ID_ANSWER req term ring seq} if we know the id for that key, else {@code ID_ANSWER req}. */
+    /**
+     * {@code ID_ASK req writeId key}: {@code ID_ANSWER req writeId term ring seq exact} if we know the id for
+     * that key ({@code exact} 1 or 0: see {@link WriteIds.Stamped}), else {@code ID_ANSWER req writeId}.
+     */
     private void answerWriteIdAsk(ServerAddress from, byte[][] msg) {
         if (msg.length != 4) {
             return;
         }
-        WriteIds.Stamped known = writeIds.get(Msg.num(msg, 2));
+        long id = Msg.num(msg, 2);
+        WriteIds.Stamped known = writeIds.get(id);
         if (known != null && Arrays.equals(known.key(), msg[3])) {
             Version v = known.version();
-            ctx.send(from, Msg.of(Msg.ID_ANSWER, msg[1], v.term(), v.ring(), v.seq()));
+            ctx.send(from, Msg.of(Msg.ID_ANSWER, msg[1], id, v.term(), v.ring(), v.seq(), known.exact() ? 1 : 0));
         } else {
-            ctx.send(from, Msg.of(Msg.ID_ANSWER, msg[1]));
+            ctx.send(from, Msg.of(Msg.ID_ANSWER, msg[1], id));
         }
     }
 
-    private void writeIdAnswered(byte[][] msg) {
+    private void writeIdAnswered(ServerAddress from, byte[][] msg) {
+        if (msg.length != 3 && msg.length != 7) {
+            return;
+        }
         long req = Msg.num(msg, 1);
         IdAsk ask = idAsks.get(req);
-        if (ask == null) {
-            return; // late: the retry went on without it
+        if (ask == null || Msg.num(msg, 2) != ask.writeId || !ask.answered.add(from)) {
+            return; // late (the retry went on without it), not about this write, or a duplicate
         }
-        if (msg.length == 5 && writeIds.get(ask.writeId) == null) {
-            writeIds.put(ask.writeId, ask.key, new Version(Msg.num(msg, 2), Msg.num(msg, 3), Msg.num(msg, 4)));
+        if (msg.length == 7) {
+            Version v = new Version(Msg.num(msg, 3), Msg.num(msg, 4), Msg.num(msg, 5));
+            boolean exact = Msg.num(msg, 6) == 1;
+            WriteIds.Stamped mine = writeIds.get(ask.writeId);
+            if (mine == null || (exact && !mine.exact())) {
+                writeIds.put(ask.writeId, ask.key, v, exact);
+            }
         }
         if (--ask.waiting <= 0) {
             finishWriteIdAsk(req);
@@ -1981,19 +2013,24 @@ public final class KvNode implements NodeLogic {
     private boolean completeKnownWrite(Session s, WriteIds.Stamped known, byte[] key, RespValue ok) {
         StoredEntry current = store.get(key);
         if (current == null || current.version().compareTo(known.version()) < 0) {
-            return false;
-        }
-        Session.PendingReply slot = s.defer();
-        if (current.version().compareTo(known.version()) > 0) {
-            slot.complete(ok); // it took effect, and a newer write has replaced it since
+            if (known.exact()) {
+                return false; // not here: our disk refused it, and no write after it was acknowledged (it would be here)
+            }
+            // known only as at or before a version we lack: whether a write after it was acknowledged, we cannot tell
+            s.reply(RespValue.error("UNCERTAIN write " + writeId + " took effect at or before version "
+                    + known.version() + ", which this node lacks: it is not made again"));
             return true;
         }
+        Session.PendingReply slot = s.defer();
+        // it took effect (a newer write may have replaced it since): answered once every holder has what we
+        // hold of the key now — a newer write still on its way to them included
+        boolean same = current.version().compareTo(known.version()) == 0;
         Ack ack = new Ack(v -> answerUnderLease(slot, v, ok), ok);
         int rf = replicationFactor();
         if (rf > 1) {
             Position p = positionOf(key);
             replication.replicate(key, p, current.value(), current.version(), replication.replicasOf(ring, p, rf), ring,
-                    ack, writeId, false); // durable here already
+                    ack, same && known.exact() ? writeId : 0, false); // durable here already
         }
         ackWhenDurable(ack);
         return true;

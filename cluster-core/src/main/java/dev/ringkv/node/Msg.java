@@ -33,7 +33,7 @@ import java.util.List;
  *                  FWD_WRITE id key kind value term ring seq writeIds ringVersion
  * target → source  XFER_ACK plan xfer chunk · FWD_ACK id
  * server → server  REACH_PING round · REACH_PONG round (for REACH_ASK)
- * coordinator → holder  ID_ASK req writeId key (a retry whose id it does not know) · ID_ANSWER req [term ring seq]
+ * coordinator → holder  ID_ASK req writeId key (a retry whose id it does not know) · ID_ANSWER req writeId [term ring seq exact]
  * node → node    FWD id hops ringVersion arg... · FWD_REPLY id resp-encoded-reply
  *                FWD_CANCEL id (no reply in time: do not run it if not yet run) · FWD_CANCELLED id
  * </pre>

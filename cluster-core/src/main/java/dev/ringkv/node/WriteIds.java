@@ -32,8 +32,12 @@ final class WriteIds {
     static final int PER_KEY = 16;
     static final byte[] NONE = new byte[0];
 
-    /** The write an id stamped: its key and version. */
-    record Stamped(byte[] key, Version version) {
+    /**
+     * The write an id stamped: its key and version — exactly the write's own ({@code exact}: stamped here,
+     * or told by its coordinator's {@code REPL}), or only a version at or after it (learnt from a copy of a
+     * later state of the key: a transfer's chunk, a forwarded write, an answer about a learnt one).
+     */
+    record Stamped(byte[] key, Version version, boolean exact) {
     }
 
     /** A key's known ids, oldest first. */
@@ -50,8 +54,13 @@ final class WriteIds {
         }
     };
 
+    /** Records the write {@code id} stamped, at exactly {@code version}. */
     void put(long id, byte[] key, Version version) {
-        Stamped before = ids.put(id, new Stamped(key, version));
+        put(id, key, version, true);
+    }
+
+    void put(long id, byte[] key, Version version, boolean exact) {
+        Stamped before = ids.put(id, new Stamped(key, version, exact));
         if (before != null && !java.util.Arrays.equals(before.key(), key)) {
             forgetForKey(before.key(), id); // a client that numbers its writes again from 1, say
             before = null;
@@ -90,10 +99,11 @@ final class WriteIds {
     }
 
     /**
-     * Records the ids a copy of {@code key} at {@code version} carried (see {@link #of}); an id this node
-     * knows already keeps what it knew. A malformed list is ignored whole.
+     * Records the ids a copy of {@code key} at {@code version} carried (see {@link #of}) — exactly at that
+     * version if {@code exact} (a coordinator's copy of the write itself), else as at or before it; an id this
+     * node knows already keeps what it knew. A malformed list is ignored whole.
      */
-    void learn(byte[] key, Version version, byte[] carried) {
+    void learn(byte[] key, Version version, byte[] carried, boolean exact) {
         if (carried.length == 0) {
             return;
         }
@@ -108,7 +118,7 @@ final class WriteIds {
         }
         for (long id : parsed) {
             if (!ids.containsKey(id)) {
-                put(id, key, version);
+                put(id, key, version, exact && parsed.length == 1);
             }
         }
     }

@@ -519,6 +519,31 @@ class ClusterRegressionTest {
     }
 
     /**
+     * Found by review of the forward fence: the ECS forwarded a plain client's MSET whole to the coordinator of
+     * its first key, which split it and forwarded the other key's part on. The ECS's cancel (no reply in 5 s)
+     * was confirmed at once — no forward there answered to that session — while the part was still on a slow
+     * link; it then landed after a later acknowledged write to its key. A forward is never split where it
+     * arrives: the node the client talks to splits it, each part its own cancellable forward.
+     */
+    @Test
+    void aMultiKeyCommandThroughTheEcsNeverHasAPartRunAfterItsClientWasToldItWillNot() {
+        try (SimCluster c = ClusterSimulationTest.start(17_016, 5)) {
+            ServerAddress first = c.upMembers().get(0);
+            ServerAddress second = c.upMembers().get(1);
+            String k1 = keyOf(c, first, "a", false);
+            String k2 = keyOf(c, second, "b", false);
+            c.sim.network().slow(first, second, 8_000); // the first key's coordinator to the second's
+            Outcome mset = c.clientOn(SimCluster.ECS).call("MSET", k1, "x1", k2, "x2");
+            assertTrue(c.sim.runUntil(() -> !mset.isPending(), 30_000), "the MSET never answered");
+            assertEquals(RespValue.OK, call(c, second, "SET", k2, "later").reply()); // acknowledged after it
+            c.sim.runFor(10_000); // whatever was on the slow link lands
+            c.sim.network().slow(first, second, 0);
+            assertEquals(RespValue.bulk("later"), call(c, second, "GET", k2).reply(),
+                    "a part of the MSET (answered " + mset.reply() + ") ran after a later write");
+        }
+    }
+
+    /**
      * The same for a DEL (issue 17): a retried DEL whose first try deleted must neither delete a value written
      * since nor answer 0 (the key was there when it deleted it).
      */

@@ -28,13 +28,6 @@ class NetworkChaosRunTest {
     void aShortSeededNetworkRunLosesNothingStaysLinearizableAndHasOneEcsPerTerm() throws Exception {
         String why = NetworkLab.unavailable();
         assumeTrue(why == null, () -> "network chaos run skipped: " + why);
-        // Issue 17 is not closed: on a fresh-clone CI run this seed found a stale read after a split (an
-        // acknowledged write followed by a read of an older value, key chaos:21 around a 1|2 split), one
-        // of the open cases the simulation pins as PartitionSimulationTest's disabled test. Until those are
-        // fixed it runs on demand only: -Dringkv.chaos.network=true (in the default suite it would fail
-        // by the machine's timing, not by the change under test).
-        assumeTrue(Boolean.getBoolean("ringkv.chaos.network"),
-                "network chaos run is on demand until issue 17's open cases are fixed: -Dringkv.chaos.network=true");
         List<String> log = new ArrayList<>();
         // seed 2026: its first fault is a majority-minority split with the ECS in the minority
         ChaosRun.Report r = ChaosRun.run(new ChaosRun.Config(2026L, Duration.ofSeconds(25), 3, 2, 2, 50, dir, true),
