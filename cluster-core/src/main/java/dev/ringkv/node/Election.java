@@ -299,11 +299,32 @@ public final class Election {
         tally();
     }
 
-    /** A majority of every member of the round's ring (none is ever left out: see {@link #unreachable}). */
+    /**
+     * A majority of every member of the round's ring (none is ever left out: see {@link #unreachable}). The
+     * candidate's own vote counts by the rule every voter follows: only once it has not heard the ECS for its
+     * own minimum timeout. Standing early because the ECS's connection was refused, it may still be in the
+     * ECS's majority (it answered a heartbeat within a lease); counting itself then, it and the old ECS could
+     * both have a majority at once (simulation seed 23870: a refusing partition around the ECS host of a
+     * 3-server ring).
+     */
     private void tally() {
         Round r = round;
-        long votes = r.granted.stream().filter(r.ring::contains).count();
+        if (r == null) {
+            return;
+        }
+        long mayCountSelfAt = lastHeard + minMillis;
+        boolean selfCounts = ecsTerm == 0 || ctx.now() >= mayCountSelfAt;
+        long votes = r.granted.stream().filter(r.ring::contains)
+                .filter(v -> selfCounts || !v.equals(ctx.self())).count();
         if (votes * 2L <= r.ring.size()) {
+            if (!selfCounts) {
+                long wait = mayCountSelfAt - ctx.now();
+                ctx.schedule(wait, () -> {
+                    if (round == r) {
+                        tally(); // our own vote counts from now: it may complete the majority
+                    }
+                });
+            }
             return;
         }
         if (PRE.equals(r.kind)) {

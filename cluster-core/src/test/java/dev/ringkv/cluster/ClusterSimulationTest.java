@@ -44,6 +44,20 @@ class ClusterSimulationTest {
         Seeds.run(50, 20_000, seed -> schedule(seed, 0.005, 0.005));
     }
 
+    /**
+     * Seed 3,870 of the lossy schedule, found by the 5,000-seed run (-Psim-long): a lost heartbeat left the
+     * ECS host of a 3-server ring counting one server's recent answers but not the other's; a refusing
+     * partition then cut it off. It declared the quiet server DOWN and, in the shrunk ring of two, had a
+     * majority (itself and the other server), while that other server — its ECS connection refused, so
+     * standing early — counted its own vote at once and won term 3 with the quiet one's: two ECSs with a
+     * majority for 20 ms. A candidate's own vote now counts by the voters' rule (see Election.tally). A
+     * replay of the schedule, exact on this code: it failed on the code before that fix.
+     */
+    @Test
+    void lossySeed23870HasOneEcsWithAMajorityAtATime() {
+        schedule(23_870, 0.005, 0.005);
+    }
+
     @Test
     void aPausedServerIsDetectedAndRejoinsAfterItResumes() {
         Seeds.run(20, 9_000, seed -> {
