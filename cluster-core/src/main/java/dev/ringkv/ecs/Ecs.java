@@ -625,11 +625,6 @@ public final class Ecs implements NodeLogic {
                     replicationFactor(), why);
             events.add("repair", "replication restored: every range of ring version " + ring.version() + " has "
                     + replicationFactor() + " copies");
-            if (!deposed && fullyReplicatedVersion() == ring.version()) {
-                // at once, not at the next tick: a server taking over the role starts from the newest ring it
-                // heard called fully replicated, and would otherwise plan copies from holders that may be gone
-                heartbeat();
-            }
         }
     }
 
