@@ -150,9 +150,13 @@ class ClusterRegressionTest {
     }
 
     private static String keyOf(SimCluster c, ServerAddress owner, String prefix, boolean not) {
+        return keyOf(c.ecs().ring(), owner, prefix, not);
+    }
+
+    private static String keyOf(Ring ring, ServerAddress owner, String prefix, boolean not) {
         for (int i = 0; ; i++) {
             String k = prefix + i;
-            if (c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8)).equals(owner) != not) {
+            if (ring.coordinatorOf(k.getBytes(StandardCharsets.UTF_8)).equals(owner) != not) {
                 return k;
             }
         }
@@ -290,13 +294,7 @@ class ClusterRegressionTest {
     void aRetriedWriteIsNotMadeAgainWhereItsRangeMoved() {
         try (SimCluster c = ClusterSimulationTest.start(17_011, 3)) {
             ServerAddress joiner = c.nextAddress();
-            Ring next = c.ecs().ring().withMember(joiner);
-            String k = null;
-            for (int i = 0; k == null; i++) {
-                if (next.coordinatorOf(("m" + i).getBytes(StandardCharsets.UTF_8)).equals(joiner)) {
-                    k = "m" + i;
-                }
-            }
+            String k = keyOf(c.ecs().ring().withMember(joiner), joiner, "m", false); // the joiner will coordinate it
             ServerAddress coordinator = c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8));
             // two writes whose replies were lost, and one of another client after them
             assertEquals(RespValue.OK, call(c, coordinator, "RINGKV", "ONCE", "61", "SET", k, "v1").reply());
@@ -450,13 +448,7 @@ class ClusterRegressionTest {
     void aRetryWhoseIdANodeDoesNotKnowIsRefusedAsUncertainNotMadeAgain() {
         try (SimCluster c = ClusterSimulationTest.start(17_014, 3)) {
             ServerAddress joiner = c.nextAddress();
-            Ring next = c.ecs().ring().withMember(joiner);
-            String k = null;
-            for (int i = 0; k == null; i++) {
-                if (next.coordinatorOf(("u" + i).getBytes(StandardCharsets.UTF_8)).equals(joiner)) {
-                    k = "u" + i;
-                }
-            }
+            String k = keyOf(c.ecs().ring().withMember(joiner), joiner, "u", false); // the joiner will coordinate it
             ServerAddress coordinator = c.ecs().ring().coordinatorOf(k.getBytes(StandardCharsets.UTF_8));
             assertEquals(RespValue.OK, call(c, coordinator, "RINGKV", "ONCE", "61", "SET", k, "v1").reply());
             for (int i = 0; i < 16; i++) { // as many as a copy carries (WriteIds.PER_KEY): 61 is no longer carried
