@@ -57,6 +57,8 @@ final class Reachability {
     private long seq;
     /** The members' round under way (its id), and the ring it was asked under. */
     private long round = -1;
+    /** The round is still waiting for its reports: a newer one must not replace it before it is judged. */
+    private boolean roundOpen;
     private Ring roundRing;
     private final Map<ServerAddress, Set<ServerAddress>> reports = new HashMap<>();
     private long lastRoundAt = Long.MIN_VALUE / 2;
@@ -77,12 +79,13 @@ final class Reachability {
     void suspect() {
         long now = ctx.now();
         Ring ring = ecs.ring();
-        if (now - lastRoundAt < interval || ring.size() < 3) {
+        if (roundOpen || now - lastRoundAt < interval || ring.size() < 3) {
             return;
         }
         lastRoundAt = now;
         long id = ++seq;
         round = id;
+        roundOpen = true;
         roundRing = ring;
         reports.clear();
         for (ServerAddress a : ring.members()) {
@@ -116,6 +119,9 @@ final class Reachability {
 
     private void judge(long id) {
         Ring ring = ecs.ring();
+        if (id == round) {
+            roundOpen = false;
+        }
         if (id != round || !ring.equals(roundRing)) {
             return; // a newer round, or the ring changed meanwhile: this picture is out of date
         }
