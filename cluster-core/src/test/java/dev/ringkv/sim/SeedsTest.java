@@ -46,4 +46,12 @@ class SeedsTest {
         Seeds.run(50, 7, seen::add, null, "4");
         assertEquals(List.of(7L, 8L, 9L, 10L), seen);
     }
+
+    @Test
+    void theFromPropertySkipsThatManySeedsSoALongRunCanBeSliced() {
+        List<Long> seen = new ArrayList<>();
+        Seeds.run(50, 7, seen::add, null, "3", "100");
+        assertEquals(List.of(107L, 108L, 109L), seen);
+        assertThrows(IllegalArgumentException.class, () -> Seeds.run(50, 7, seen::add, null, "3", "-1"));
+    }
 }
