@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,7 +17,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "client", mixinStandardHelpOptions = true,
         description = {"Interactive client with the original system's commands (connect, put, get, keyrange, ...).",
-                "Reads commands from standard input, one per line; works with piped input too."})
+                "On a terminal: line editing, history (~/.ringkv_history, or $RINGKV_HISTFILE; empty keeps none),",
+                "Tab completion. Piped input: one command per line, exit 1 if any failed."})
 final class ClientCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--connect"}, paramLabel = "HOST:PORT", description = "Connect at start to the cluster through this node (a member, a standalone server or the ECS).")
@@ -28,33 +31,39 @@ final class ClientCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Logging.level(logLevel);
-        boolean interactive = System.console() != null;
-        ClientShell shell = new ClientShell(System.out);
+        ServerAddress a = null;
         if (connect != null) {
-            ServerAddress a;
             try {
                 a = ServerAddress.parse(connect);
             } catch (IllegalArgumentException e) {
                 System.err.println("ringkv client: " + e.getMessage());
                 return 2;
             }
-            shell.execute("connect " + a.host() + " " + a.port());
         }
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try {
+        if (System.console() != null) {
+            try (Terminal terminal = TerminalBuilder.builder().system(true).build();
+                    ClientShell shell = InteractiveConsole.shellOn(terminal)) {
+                connectAtStart(shell, a);
+                InteractiveConsole.run(shell, terminal, InteractiveConsole.historyFile());
+                return 0;
+            }
+        }
+        try (ClientShell shell = new ClientShell(System.out)) {
+            connectAtStart(shell, a);
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             while (true) {
-                if (interactive) {
-                    System.out.print(ClientShell.PROMPT);
-                    System.out.flush();
-                }
                 String line = in.readLine();
                 if (line == null || !shell.execute(line)) {
                     break;
                 }
             }
-        } finally {
-            shell.close();
+            return shell.failures() > 0 ? 1 : 0;
         }
-        return shell.failures() > 0 && !interactive ? 1 : 0;
+    }
+
+    private static void connectAtStart(ClientShell shell, ServerAddress a) {
+        if (a != null) {
+            shell.execute("connect " + a.host() + " " + a.port());
+        }
     }
 }

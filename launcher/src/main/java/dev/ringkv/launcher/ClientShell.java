@@ -20,6 +20,9 @@ import java.util.Locale;
 final class ClientShell implements AutoCloseable {
 
     static final String PROMPT = "RingKV> ";
+    /** The commands, for completion. */
+    static final java.util.List<String> COMMANDS = java.util.List.of("connect", "disconnect", "put", "get", "delete",
+            "keyrange", "keyrange_read", "logLevel", "help", "quit");
 
     private static final String HELP = String.join(System.lineSeparator(),
             "Commands:",
