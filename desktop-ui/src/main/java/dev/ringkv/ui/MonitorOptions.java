@@ -70,7 +70,14 @@ public record MonitorOptions(List<ServerAddress> attach, Path dataDir, int serve
     }
 
     public static String usage() {
-        return "usage: ringkv-monitor [--attach HOST:PORT[,HOST:PORT...]] [--data DIR] [--servers N] [--screenshot FILE.png]\n"
-                + "  default: start a local sandbox (an ECS and N=3 servers as child processes) and watch it";
+        return String.join(System.lineSeparator(),
+                "usage: ringkv-monitor [--attach HOST:PORT[,HOST:PORT...]] [--data DIR] [--servers N] [--screenshot FILE.png]",
+                "The RingKV desktop monitor: the ring, the servers, storage, replicas, transfers and the timeline, live.",
+                "  (no flags)          start a local sandbox (an ECS and 3 servers as child processes) and watch it",
+                "  --attach ADDRS      watch a running cluster through its ECS or any of its members instead",
+                "  --data DIR          where the sandbox keeps its data and logs (default: a new temporary directory)",
+                "  --servers N         how many servers the sandbox starts with, 1.." + MAX_SERVERS + " (default 3)",
+                "  --screenshot FILE   render the window to a PNG once the cluster is up, then exit",
+                "  -h, --help          this text");
     }
 }
