@@ -122,13 +122,64 @@ final class ServerCommand implements Callable<Integer> {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> leaveThenStop(node), "ringkv-shutdown"));
-        System.out.println("RingKV server " + node.address() + " ready (data in " + data.toAbsolutePath()
-                + ", fsync " + policy.name().toLowerCase(Locale.ROOT)
-                + (seeds.isEmpty() ? ", standalone)" : ", joining through " + String.join(", ",
-                        seeds.stream().map(ServerAddress::toString).toList()) + ")"));
+        String where = "data in " + data.toAbsolutePath() + ", fsync " + policy.name().toLowerCase(Locale.ROOT);
+        if (seeds.isEmpty()) {
+            System.out.println("RingKV server " + node.address() + " ready (" + where + ", standalone)");
+        } else {
+            String at = String.join(", ", seeds.stream().map(ServerAddress::toString).toList());
+            System.out.println("RingKV server " + node.address() + " listening (" + where + "); waiting for the ECS at "
+                    + at + " to admit it");
+            Thread t = new Thread(() -> announceJoin(node, at), "ringkv-join-watch");
+            t.setDaemon(true);
+            t.start();
+        }
         System.out.flush();
         node.awaitTermination();
         return 0;
+    }
+
+    /** How often a server still outside the ring says what it waits for. */
+    static final long STILL_WAITING_MILLIS = 10_000;
+
+    /**
+     * Prints {@code ready} once the server serves in a ring (never before: a server that cannot reach its
+     * ECS is not ready), and every {@link #STILL_WAITING_MILLIS} until then what it is waiting for.
+     */
+    private static void announceJoin(NioNode node, String at) {
+        long since = System.nanoTime();
+        long lastSaid = since;
+        try {
+            while (true) {
+                java.util.concurrent.CompletableFuture<String> serving = new java.util.concurrent.CompletableFuture<>();
+                node.execute(() -> {
+                    KvNode kv = dev.ringkv.ecs.ClusterMember.serverOf(node.logic());
+                    serving.complete(kv.isServing() ? "ring version " + kv.ring().version() + " (" + kv.ring().size()
+                            + " servers), ECS " + kv.ecs() : null);
+                });
+                String ring;
+                try {
+                    ring = serving.get(STILL_WAITING_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    return; // the node stopped
+                }
+                long now = System.nanoTime();
+                if (ring != null) {
+                    System.out.println("RingKV server " + node.address() + " ready: serving in " + ring);
+                    System.out.flush();
+                    return;
+                }
+                if (now - lastSaid >= TimeUnit.MILLISECONDS.toNanos(STILL_WAITING_MILLIS)) {
+                    lastSaid = now;
+                    System.out.println("RingKV server " + node.address() + " still waiting for the ECS at " + at + " ("
+                            + TimeUnit.NANOSECONDS.toSeconds(now - since) + " s; is `ringkv ecs` running there? -b names "
+                            + "the ECS or any member)");
+                    System.out.flush();
+                }
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Ctrl-C / SIGTERM: hand the ranges over (DESIGN §7), then stop; a crash (SIGKILL) skips all this. */
