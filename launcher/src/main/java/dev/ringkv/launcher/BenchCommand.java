@@ -1,6 +1,7 @@
 package dev.ringkv.launcher;
 
 import dev.ringkv.client.RingKvClient;
+import dev.ringkv.monitor.ClusterStatus;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.wire.RespValue;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,10 @@ import picocli.CommandLine.ParameterException;
         description = "Closed-loop load against a node: prints ops/s and p50/p99/p99.9 latency.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = {"-b", "--node"}, paramLabel = "HOST:PORT", defaultValue = "localhost:5100",
-            description = "Node to load. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-b", "--node"}, paramLabel = "HOST:PORT",
+            description = {"Node to load. Default: a server of the cluster (UP, in the ring), found as `ringkv status` "
+                    + "finds the cluster: $" + Bootstrap.ENV + ", else the cluster this machine last saw, else "
+                    + Bootstrap.DEFAULT + "."})
     String node;
 
     @Option(names = "--clients", defaultValue = "50", description = "Concurrent connections. Default: ${DEFAULT-VALUE}.")
@@ -63,7 +66,15 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         Logging.level("WARN");
-        ServerAddress addr = ServerAddress.parse(node);
+        ServerAddress addr;
+        try {
+            addr = node != null ? ServerAddress.parse(node) : aServer();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--node: " + e.getMessage());
+        } catch (EcsLink.Failure e) {
+            System.err.println("ringkv bench: no server to load (give one with -b): " + e.getMessage());
+            return 1;
+        }
         byte[] value = new byte[valueSize];
         new SplittableRandom(seed).nextBytes(value);
         if (readRatio > 0 && !noPreload) {
@@ -123,7 +134,31 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** A server of the cluster, UP and in the ring: the one holding the largest share (a bench of the ECS measures forwarding). */
+    private static ServerAddress aServer() throws EcsLink.Failure {
+        try (EcsLink link = EcsLink.askAny(Bootstrap.nodes(null), "STATUS", StatusCommand.TIMEOUT_MILLIS)) {
+            if (!(link.firstReply() instanceof RespValue.Bulk b)) {
+                throw new EcsLink.Failure(link.address() + " sent no status");
+            }
+            ClusterStatus status = ClusterStatus.fromJson(b.utf8());
+            Bootstrap.remember(status);
+            ClusterStatus.MemberStatus best = status.members().stream()
+                    .filter(m -> m.inRing() && "UP".equals(m.state()))
+                    .max(java.util.Comparator.comparingDouble(ClusterStatus.MemberStatus::ownership))
+                    .orElseThrow(() -> new EcsLink.Failure("the ECS " + status.ecs() + " has no server UP in its ring"));
+            ServerAddress a = ServerAddress.parse(best.address());
+            System.out.println("ringkv bench: loading the server " + a + " (ECS " + status.ecs() + "; -b picks another node)");
+            return a;
+        } catch (IllegalArgumentException e) {
+            throw new EcsLink.Failure("the status could not be read: " + e.getMessage());
+        }
+    }
+
     private void preload(ServerAddress addr, byte[] value) {
+        boolean tty = System.console() != null;
+        long start = System.nanoTime();
+        long lastSaid = start;
+        System.out.printf(Locale.ROOT, "preloading %,d keys of %d bytes (--no-preload skips it)%n", keys, value.length);
         try (RingKvClient c = RingKvClient.connect(addr, Duration.ofSeconds(30))) {
             List<byte[][]> batch = new ArrayList<>();
             for (int k = 0; k < keys; k++) {
@@ -133,9 +168,19 @@ final class BenchCommand implements Callable<Integer> {
                         RingKvClient.check(c.await(f));
                     }
                     batch.clear();
+                    long now = System.nanoTime();
+                    if (now - lastSaid >= (tty ? 250_000_000L : 5_000_000_000L)) {
+                        lastSaid = now;
+                        System.out.printf(Locale.ROOT, "%spreloaded %,d of %,d keys (%.0f%%, %,.0f keys/s)%s", tty ? "\r" : "",
+                                k + 1, keys, 100.0 * (k + 1) / keys, (k + 1) / ((now - start) / 1e9), tty ? "" : "\n");
+                        System.out.flush();
+                    }
                 }
             }
         }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "%spreloaded %,d keys in %.1f s%s%n", tty ? "\r" : "", keys, seconds,
+                tty ? "                    " : "");
     }
 
     private static final byte[] SET = "SET".getBytes(StandardCharsets.US_ASCII);

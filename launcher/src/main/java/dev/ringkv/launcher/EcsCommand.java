@@ -81,6 +81,9 @@ final class EcsCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringkv-shutdown"));
         System.out.println("RingKV ECS " + node.address() + " ready, " + replicas + " replicas (ring kept in "
                 + data.toAbsolutePath() + ")");
+        java.util.List<dev.ringkv.ring.ServerAddress> here = new java.util.ArrayList<>(java.util.List.of(node.address()));
+        here.addAll(Bootstrap.remembered()); // this ECS first; the servers remembered before may still be its members
+        Bootstrap.remember(here);
         System.out.flush();
         Thread closer = new Thread(() -> {
             try {

@@ -177,9 +177,20 @@ public final class ProcessCluster implements AutoCloseable {
         return n;
     }
 
+    /**
+     * A process of this cluster: it remembers the cluster it sees in a state file of its own under the base
+     * directory, never in the user's ({@link Bootstrap}), so a sandbox or a chaos run does not replace the
+     * cluster the user's commands find.
+     */
+    private ProcessBuilder builder(List<String> command) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("RINGKV_STATE", base.resolve("cluster-state").toString());
+        return pb;
+    }
+
     private void launch(Node n) throws IOException {
         Files.createDirectories(base);
-        n.process = new ProcessBuilder(n.command).redirectErrorStream(true)
+        n.process = builder(n.command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
     }
 
@@ -301,13 +312,13 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Starts a {@code ringkv} command (a client: {@code watch}, {@code status}) writing to {@code log}. */
     public Process background(Path log, String... args) throws IOException {
-        return new ProcessBuilder(java(args)).redirectErrorStream(true)
+        return builder(java(args)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
     }
 
     /** Runs a {@code ringkv} command to completion (at most a minute); its output, stdout and stderr. */
     public String run(String... args) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(java(args)).redirectErrorStream(true).start();
+        Process p = builder(java(args)).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();

@@ -36,9 +36,9 @@ final class ServerCommand implements Callable<Integer> {
             description = "Address to bind and advertise. Default: ${DEFAULT-VALUE}.")
     String address;
 
-    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT[,HOST:PORT...]", defaultValue = "localhost:5100",
+    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = {"Where to join: the ECS, or any member (it names the ECS). Several, comma-separated, are tried "
-                    + "in turn until one answers (the ECS may have moved to a server). Default: ${DEFAULT-VALUE}."})
+                    + "in turn until one answers (the ECS may have moved to a server). " + Bootstrap.DEFAULT_HELP})
     String bootstrap;
 
     @Option(names = "--election-timeout", paramLabel = "MIN-MAX", defaultValue = "400-800",
@@ -88,7 +88,7 @@ final class ServerCommand implements Callable<Integer> {
             policy = FsyncPolicy.parse(fsync);
             Logging.level(logLevel);
             if (!standalone) {
-                seeds.addAll(EcsLink.addresses(bootstrap));
+                seeds.addAll(Bootstrap.nodes(bootstrap));
             }
             String[] range = electionTimeout.split("-");
             try {
@@ -153,6 +153,12 @@ final class ServerCommand implements Callable<Integer> {
                 java.util.concurrent.CompletableFuture<String> serving = new java.util.concurrent.CompletableFuture<>();
                 node.execute(() -> {
                     KvNode kv = dev.ringkv.ecs.ClusterMember.serverOf(node.logic());
+                    if (kv.isServing()) {
+                        java.util.List<ServerAddress> seen = new java.util.ArrayList<>();
+                        seen.add(kv.ecs());
+                        seen.addAll(kv.ring().members());
+                        Bootstrap.remember(seen); // so the next command or joiner here finds this cluster
+                    }
                     serving.complete(kv.isServing() ? "ring version " + kv.ring().version() + " (" + kv.ring().size()
                             + " servers), ECS " + kv.ecs() : null);
                 });

@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
 final class StatusCommand implements Callable<Integer> {
     static final int TIMEOUT_MILLIS = 5_000;
 
-    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT[,HOST:PORT...]", defaultValue = "localhost:5100",
+    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = "The ECS, or any server (it names the ECS); several, comma-separated, are tried in turn. "
-                    + "Default: ${DEFAULT-VALUE}.")
+                    + Bootstrap.DEFAULT_HELP)
     String bootstrap;
 
     @Option(names = "--json", description = "Print the ECS's status as JSON, as it sent it.")
@@ -36,7 +36,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         java.util.List<ServerAddress> nodes;
         try {
-            nodes = EcsLink.addresses(bootstrap);
+            nodes = Bootstrap.nodes(bootstrap);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--bootstrap: " + e.getMessage());
         }
@@ -48,6 +48,11 @@ final class StatusCommand implements Callable<Integer> {
             String text = reply.utf8();
             if (json) {
                 System.out.println(text);
+                try {
+                    Bootstrap.remember(ClusterStatus.fromJson(text));
+                } catch (IllegalArgumentException e) {
+                    // printed as it came; nothing to remember
+                }
             } else {
                 ClusterStatus status;
                 try {
@@ -56,6 +61,7 @@ final class StatusCommand implements Callable<Integer> {
                     return fail(link.address() + " sent a status that cannot be read: " + e.getMessage());
                 }
                 System.out.print(StatusFormat.table(status));
+                Bootstrap.remember(status);
             }
             System.out.flush();
             return 0;

@@ -20,9 +20,9 @@ import picocli.CommandLine.Spec;
             "ring versions) and a summary of the status the ECS pushes twice a second. Until Ctrl-C, or --for.",
             "Ask the ECS or any server: a server names its ECS and the command follows."})
 final class WatchCommand implements Callable<Integer> {
-    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT[,HOST:PORT...]", defaultValue = "localhost:5100",
+    @Option(names = {"-b", "--bootstrap"}, paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = "The ECS, or any server (it names the ECS); several, comma-separated, are tried in turn. "
-                    + "Default: ${DEFAULT-VALUE}.")
+                    + Bootstrap.DEFAULT_HELP)
     String bootstrap;
 
     @Option(names = "--for", paramLabel = "SECONDS", description = "Stop after this many seconds (exit 0). Default: until Ctrl-C.")
@@ -38,7 +38,7 @@ final class WatchCommand implements Callable<Integer> {
     public Integer call() {
         java.util.List<ServerAddress> nodes;
         try {
-            nodes = EcsLink.addresses(bootstrap);
+            nodes = Bootstrap.nodes(bootstrap);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--bootstrap: " + e.getMessage());
         }

@@ -19,6 +19,12 @@ final class ConsoleCapture implements AutoCloseable {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
+    /** Forgets what was printed so far. */
+    void reset() {
+        out.reset();
+        err.reset();
+    }
+
     String out() {
         return out.toString(StandardCharsets.UTF_8);
     }
