@@ -141,7 +141,7 @@ public final class Ecs implements NodeLogic {
         }
         long now = ctx.now();
         for (ServerAddress m : ring.members()) {
-            members.put(m, new Member(m, MemberState.UP, now));
+            members.put(m, new Member(m, MemberState.UP, now, config.heartbeatMillis()));
         }
         if (takeover == null) {
             LOG.info("{} ECS in term {} with ring version {} ({} servers)", ctx.self(), term, ring.version(), ring.size());
@@ -435,7 +435,15 @@ public final class Ecs implements NodeLogic {
                 continue;
             }
             long silent = now - m.lastAck;
-            if (silent > config.timeoutMillis()) {
+            double phi = m.answers.phi(silent);
+            if (silent > config.timeoutMillis() && !convicted(m, silent, phi)) {
+                // its lease has run out, but this silence is one its history has shown before (a loaded machine,
+                // a slow link): late, not dead — it stays SUSPECT, out of the quorum, and is given more time
+                if (m.state == MemberState.UP) {
+                    setState(m, MemberState.SUSPECT, "silent for " + silent + " ms, late as it has been before"
+                            + String.format(java.util.Locale.ROOT, " (phi %.1f)", phi));
+                }
+            } else if (silent > config.timeoutMillis()) {
                 String keep = hasQuorum() && committed() ? keepInRing(m) : null;
                 if (hasQuorum() && committed() && keep == null) {
                     declareDown(m, "no heartbeat reply for " + silent + " ms");
@@ -457,8 +465,9 @@ public final class Ecs implements NodeLogic {
                             + "not acting (no leases, no ring changes) until they do", ctx.self(), m.address);
                     events.add("ecs", "no majority of servers answers: not acting (is this ECS cut off?)");
                 }
-            } else if (silent > config.timeoutMillis() / 2 && m.state == MemberState.UP) {
-                setState(m, MemberState.SUSPECT, "silent for " + silent + " ms");
+            } else if (phi >= SUSPECT_PHI && m.state == MemberState.UP) {
+                setState(m, MemberState.SUSPECT, "silent for " + silent + " ms"
+                        + String.format(java.util.Locale.ROOT, " (phi %.1f)", phi));
             }
         }
         reachability.takeOutFenced(now, this::declareDown);
@@ -476,6 +485,28 @@ public final class Ecs implements NodeLogic {
             startRepair();
         }
         ctx.schedule(interval, this::check);
+    }
+
+    /** Suspicion that shows a member SUSPECT (see {@link PhiAccrual}): about 300 ms of silence on a calm link. */
+    static final double SUSPECT_PHI = 5;
+    /** Suspicion that lets a silent member be declared DOWN after two timeouts (see {@link #convicted}). */
+    static final double CONVICT_PHI = 8;
+
+    /**
+     * May a member silent for {@code silent} ms (longer than its lease) be taken for dead (issue 18)?
+     * <ul>
+     *   <li>At once if its connection was refused or reset since its last answer: a live process, however
+     *       starved, has its connections accepted by its kernel, so a refusal means no process listens (a
+     *       crash) — or a firewall, which is why it still waits for the lease (issue 17);</li>
+     *   <li>else once silent for two timeouts and its history makes such a silence unlikely
+     *       ({@link #CONVICT_PHI}): a stall (a loaded machine, a long GC, SIGSTOP) is not a death, and a
+     *       member that has been answering late all along gets as long as its history asks for;</li>
+     *   <li>else after ten timeouts, whatever its history.</li>
+     * </ul>
+     */
+    private boolean convicted(Member m, long silent, double phi) {
+        return m.unreachable > 0 || silent > 10 * config.timeoutMillis()
+                || silent > 2 * config.timeoutMillis() && phi >= CONVICT_PHI;
     }
 
     @Override
@@ -695,6 +726,7 @@ public final class Ecs implements NodeLogic {
             return;
         }
         m.lastAckedSeq = seqAcked;
+        m.answers.interval(ctx.now() - m.lastAck);
         m.lastAck = ctx.now();
         m.unreachable = 0;
         // the quorum counts from when we sent what it answers, not from when the answer arrived: an answer
@@ -750,7 +782,7 @@ public final class Ecs implements NodeLogic {
                 return;
             }
             if (m == null || m.state == MemberState.DOWN) {
-                Member joiner = new Member(r.subject, MemberState.JOINING, ctx.now());
+                Member joiner = new Member(r.subject, MemberState.JOINING, ctx.now(), config.heartbeatMillis());
                 members.put(r.subject, joiner);
                 probe(r.subject); // its answer counts it for the quorum of the ring it is about to join
                 events.add("member", r.subject + " asked to join");

@@ -22,11 +22,14 @@ final class Member {
     long ringVersionSeen;
     /** When the ECS stopped leasing it: a majority cannot reach it (see {@code Reachability}; 0: leased as usual). */
     long fencedAt;
+    /** The intervals between its answers: how suspicious its silence is (see {@link PhiAccrual}). */
+    final PhiAccrual answers;
 
-    Member(ServerAddress address, MemberState state, long now) {
+    Member(ServerAddress address, MemberState state, long now, long heartbeatMillis) {
         this.address = address;
         this.state = state;
         this.lastAck = now;
         this.stateSince = now;
+        this.answers = new PhiAccrual(heartbeatMillis);
     }
 }

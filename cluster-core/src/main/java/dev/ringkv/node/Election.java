@@ -132,8 +132,13 @@ public final class Election {
         if (timer != null) {
             timer.cancel();
         }
-        timer = ctx.schedule(Math.max(1, Math.min(deadline - ctx.now(), minMillis / 8)), this::tick);
+        long delay = Math.max(1, Math.min(deadline - ctx.now(), minMillis / 8));
+        timerDueAt = ctx.now() + delay;
+        timer = ctx.schedule(delay, this::tick);
     }
+
+    /** When the armed {@link #tick} should run: if it runs much later, this process was stalled. */
+    private long timerDueAt;
 
     public long term() {
         return term;
@@ -267,6 +272,17 @@ public final class Election {
 
     private void tick() {
         long now = ctx.now();
+        long late = now - timerDueAt;
+        if (late > minMillis / 2 && !host.hostsEcs() && host.isServing() && now >= deadline) {
+            // this process did not run (paused, starved, a long GC): the ECS's silence may be ours — its
+            // heartbeats may be waiting in our socket — so read them before blaming it (issue 18)
+            LOG.info("{} was stalled for {} ms; giving the ECS {} a full timeout before standing for election",
+                    ctx.self(), late, ecs);
+            deadline = now + timeout();
+            timer = null;
+            arm();
+            return;
+        }
         if (host.hostsEcs() || !host.isServing()) {
             deadline = Math.max(deadline, now + minMillis);
         } else if (now >= deadline) {

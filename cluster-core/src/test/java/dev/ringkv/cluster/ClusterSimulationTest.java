@@ -67,7 +67,9 @@ class ClusterSimulationTest {
                 long pausedAt = c.sim.now();
                 assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(victim), 2_000), "the pause was never noticed");
                 long detected = c.sim.now() - pausedAt;
-                assertTrue(detected >= 300 && detected <= 450, "detected after " + detected + " ms");
+                // a stall is not a death (issue 18): a silent member with no refused connection goes DOWN after
+                // two timeouts (its last answer came up to a heartbeat before the pause), not after one lease
+                assertTrue(detected >= 650 && detected <= 950, "detected after " + detected + " ms");
                 c.sim.resume(victim);
                 assertTrue(c.awaitSettled(10_000), "it did not rejoin");
             }

@@ -25,8 +25,8 @@ import java.util.function.Supplier;
  * <em>follow</em>. Either showing two addresses for one term is a violation. So are two claimants answering
  * within {@link #TOGETHER_MILLIS} of each other, in one round, each with a majority of its own ring UP and
  * answering it ({@code quorum}: an ECS resumed from a pause shows its members UP but cannot act): two ECSs
- * acting at once, whatever their terms. (A member turns SUSPECT 200 ms after its last answer and servers elect
- * only after 400 ms without one, so a legitimate takeover never shows that.) Sampling can miss what lasted less
+ * acting at once, whatever their terms. (A member counts as answering for 200 ms after its last answer and
+ * servers elect only after 400 ms without one, so a legitimate takeover never shows that.) Sampling can miss what lasted less
  * than a round; it never invents it.
  */
 final class EcsClaims implements AutoCloseable {
@@ -146,15 +146,23 @@ final class EcsClaims implements AutoCloseable {
         }
     }
 
-    /** Whether a majority of the ring this status publishes is UP in it (not SUSPECT: heard within half the timeout). */
+    /**
+     * A member that answered within this long counts as answering (half the default timeout; servers elect
+     * only after a whole timeout without a heartbeat). Not the SUSPECT state: that adapts to each member's
+     * history since issue 18, and a member with late answers behind it stays UP for longer.
+     */
+    static final long ANSWERED_MILLIS = 200;
+
     /** An ECS that can act: a majority of its ring answers it, and it shows them UP. */
     static boolean acting(ClusterStatus s) {
         return s.quorum() && hasMajorityUp(s);
     }
 
+    /** Whether a majority of the ring this status publishes is UP in it and answered within {@link #ANSWERED_MILLIS}. */
     static boolean hasMajorityUp(ClusterStatus s) {
         long inRing = s.members().stream().filter(ClusterStatus.MemberStatus::inRing).count();
-        long up = s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count();
+        long up = s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")
+                && m.heartbeatAgeMillis() <= ANSWERED_MILLIS).count();
         return inRing > 0 && up * 2 > inRing;
     }
 

@@ -27,6 +27,12 @@ class EcsClaimsTest {
         assertFalse(EcsClaims.hasMajorityUp(new ClusterStatus("a:1", 5, 5, List.of(member("a:1", "UP", true),
                 member("b:1", "UP", true), member("c:1", "SUSPECT", true), member("d:1", "SUSPECT", true)), null)));
         assertFalse(EcsClaims.hasMajorityUp(new ClusterStatus("a:1", 5, 5, List.of(), null)));
+        // UP but silent for longer than half a timeout: a member with late answers behind it stays UP for a
+        // while (issue 18), and it may be voting for a rival already — it does not count
+        MemberStatus late = new MemberStatus("c:1", "UP", true, "0", 0, 0, 0, 0, EcsClaims.ANSWERED_MILLIS + 1, 1);
+        MemberStatus lateToo = new MemberStatus("b:1", "UP", true, "0", 0, 0, 0, 0, EcsClaims.ANSWERED_MILLIS + 50, 1);
+        assertFalse(EcsClaims.hasMajorityUp(new ClusterStatus("a:1", 5, 5, List.of(member("a:1", "UP", true),
+                lateToo, late), null)));
     }
 
     /**
