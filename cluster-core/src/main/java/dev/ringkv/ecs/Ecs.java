@@ -79,6 +79,8 @@ public final class Ecs implements NodeLogic {
     private final Takeover takeover;
     /** A newer term's ECS exists: this one has stepped down and acts no more. */
     private boolean deposed;
+    /** A restarted ECS that has not yet heard a majority of its ring answer it (see {@link #onStart}). */
+    private boolean waitingForMajority;
     /** The ECS that deposed this one, if the server that told us knew it. */
     private ServerAddress successor;
     private java.util.function.Consumer<String> onDeposed = why -> { };
@@ -161,8 +163,14 @@ public final class Ecs implements NodeLogic {
                 startRepair(); // the takeover check runs once it is done
             }
             antiEntropy.verify();
-        } else if (!settled.equals(ring)) {
-            startRepair(); // the previous ECS process did not see the re-replication through
+        } else if (!ring.isEmpty()) {
+            // a restarted dedicated ECS: the servers may have elected a newer term meanwhile. Its heartbeats ask
+            // them (a server of a newer term answers STALE, and this ECS exits); it acts on nothing — no
+            // re-replication, no DOWN, no lease, no ring change — until a majority of its ring has answered it
+            // (issue 18: it used to start re-replicating in its old term before it learned it was deposed)
+            waitingForMajority = true;
+            LOG.info("{} asks the servers of ring version {} whether it is still the ECS before acting", ctx.self(),
+                    ring.version());
         }
         antiEntropy.start(config.antiEntropyMillis());
     }
@@ -287,7 +295,7 @@ public final class Ecs implements NodeLogic {
 
     /** True while nothing moves: no plan, no re-replication, every range fully replicated. */
     boolean quiet() {
-        return plan == null && repair == null && settled.equals(ring);
+        return plan == null && repair == null && settled.equals(ring) && !waitingForMajority && !deposed;
     }
 
     private byte[][] ringMessage() {
@@ -421,6 +429,24 @@ public final class Ecs implements NodeLogic {
         }
         long now = ctx.now();
         long interval = Math.max(1, config.heartbeatMillis() / 4);
+        if (waitingForMajority) {
+            if (!hasQuorum()) {
+                ctx.schedule(interval, this::check);
+                return;
+            }
+            waitingForMajority = false;
+            LOG.info("{} a majority of ring version {} answers this ECS in term {}: acting", ctx.self(), ring.version(),
+                    term);
+            for (Member m : members.values()) {
+                m.lastAck = Math.max(m.lastAck, now); // their silence counts from now, not from before we asked
+            }
+            lastCheckAt = now;
+            if (!settled.equals(ring)) {
+                startRepair(); // the previous ECS process did not see the re-replication through
+            } else {
+                startNextPlan(); // joins asked for while we waited
+            }
+        }
         long stalled = lastCheckAt == 0 ? 0 : now - lastCheckAt - interval;
         lastCheckAt = now;
         if (stalled > config.heartbeatMillis()) {
@@ -428,6 +454,7 @@ public final class Ecs implements NodeLogic {
             LOG.warn("{} was stalled for {} ms; not counting that against any server", ctx.self(), stalled);
             for (Member m : members.values()) {
                 m.lastAck += stalled;
+                m.lastAnswer += stalled;
             }
         }
         for (Member m : new ArrayList<>(members.values())) {
@@ -435,8 +462,9 @@ public final class Ecs implements NodeLogic {
                 continue;
             }
             long silent = now - m.lastAck;
-            double phi = m.answers.phi(silent);
-            if (silent > config.timeoutMillis() && !convicted(m, silent, phi)) {
+            long unanswered = now - m.lastAnswer;
+            double phi = m.answers.phi(unanswered);
+            if (silent > config.timeoutMillis() && !convicted(m, unanswered, phi)) {
                 // its lease has run out, but this silence is one its history has shown before (a loaded machine,
                 // a slow link): late, not dead — it stays SUSPECT, out of the quorum, and is given more time
                 if (m.state == MemberState.UP) {
@@ -726,7 +754,14 @@ public final class Ecs implements NodeLogic {
             return;
         }
         m.lastAckedSeq = seqAcked;
-        m.answers.interval(ctx.now() - m.lastAck);
+        long gap = ctx.now() - m.lastAnswer;
+        if (ctx.now() - lastCheckAt <= config.heartbeatMillis() && gap >= config.heartbeatMillis() / 2) {
+            // Not recorded: after a stall of this ECS, the answers queued meanwhile, read before check() credits
+            // the stall (our silence, not the member's); and the rest of a burst — a member that was stalled
+            // answers every heartbeat queued for it at once, which is one late answer, not several prompt ones.
+            m.answers.interval(gap);
+        }
+        m.lastAnswer = ctx.now();
         m.lastAck = ctx.now();
         m.unreachable = 0;
         // the quorum counts from when we sent what it answers, not from when the answer arrived: an answer
@@ -864,6 +899,9 @@ public final class Ecs implements NodeLogic {
     }
 
     private void startNextPlan() {
+        if (waitingForMajority) {
+            return; // a restarted ECS changes nothing before a majority answered it (check() starts it then)
+        }
         if (repair != null || !settled.equals(ring) || antiEntropy.verifying()) {
             return; // a change waits until every range has all its copies again
         }

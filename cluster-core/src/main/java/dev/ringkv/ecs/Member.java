@@ -24,11 +24,18 @@ final class Member {
     long fencedAt;
     /** The intervals between its answers: how suspicious its silence is (see {@link PhiAccrual}). */
     final PhiAccrual answers;
+    /**
+     * When it last answered a heartbeat (moved on by the ECS's own stalls, like {@link #lastAck}, but never
+     * reset by a request of its own): what conviction measures, so a member cut off one way that keeps asking
+     * to join is still found (issue 18 review).
+     */
+    long lastAnswer;
 
     Member(ServerAddress address, MemberState state, long now, long heartbeatMillis) {
         this.address = address;
         this.state = state;
         this.lastAck = now;
+        this.lastAnswer = now;
         this.stateSince = now;
         this.answers = new PhiAccrual(heartbeatMillis);
     }

@@ -12,6 +12,8 @@ import dev.ringkv.sim.Outcome;
 import dev.ringkv.sim.SimClient;
 import dev.ringkv.wire.RespValue;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Scenarios a review found by hand, pinned in the simulation so they stay fixed. */
@@ -96,6 +98,45 @@ class ClusterRegressionTest {
             c.sim.network().heal(v, SimCluster.ECS);
             assertTrue(c.awaitSettled(60_000), ClusterSimulationTest.describe(c));
             assertEquals(RespValue.bulk("1"), call(c, c.upMembers().get(0), "GET", key).reply());
+        }
+    }
+
+    /**
+     * Issue 18: a dedicated ECS restarted after the servers elected a newer term used to act in its old term
+     * before it learned it was deposed — it restarted the re-replication its last run had not finished (its
+     * transfers, refused as stale, still went out). Now its heartbeats ask first: it acts on nothing until a
+     * majority of its ring has answered it, and a server of the newer term answers STALE, so it stops.
+     */
+    @Test
+    void aRestartedDedicatedEcsAsksTheServersBeforeActingAndStopsOnTheNewerTerm() {
+        for (long seed = 21; seed < 26; seed++) {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 4)) {
+                for (int i = 0; i < 200; i++) {
+                    assertEquals(RespValue.OK, call(c, SimCluster.ECS, "SET", "k" + i, "v" + i).reply());
+                }
+                ServerAddress v = c.upMembers().get(1);
+                c.sim.crash(v);
+                assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(v), 2_000));
+                c.sim.runFor(5); // the re-replication it started is under way (2-entry chunks): not finished
+                c.sim.crash(SimCluster.ECS);
+                assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 5_000), "no server took over");
+                c.members.remove(v);
+                assertTrue(c.awaitSettled(30_000), ClusterSimulationTest.describe(c));
+                List<String> acted = new ArrayList<>();
+                String from = "send " + SimCluster.ECS + " -> ";
+                c.sim.trace(line -> {
+                    int at = line.indexOf(from);
+                    if (at >= 0 && !line.substring(at + from.length()).matches("\\S+ \\[(HB|RING_REQUEST|REACH_ASK) .*")) {
+                        acted.add(line);
+                    }
+                });
+                c.sim.restart(SimCluster.ECS);
+                c.sim.runFor(3_000);
+                c.sim.trace(null);
+                assertEquals(List.of(), acted, "seed " + seed + ": the restarted ECS of term 1 acted");
+                assertTrue(c.ecsTerm() > 1, "the newer term's ECS still leads");
+                assertTrue(c.awaitSettled(10_000), ClusterSimulationTest.describe(c));
+            }
         }
     }
 
