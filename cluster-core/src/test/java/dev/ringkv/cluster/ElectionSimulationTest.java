@@ -179,4 +179,27 @@ class ElectionSimulationTest {
             assertTrue(ClusterMember.serverOf(c.sim.node(c.ecsAddress()).logic()).isServing());
         }
     }
+
+    /**
+     * Issue 18: the last server, holding the ECS role since the dedicated ECS died, could not leave: it asked its
+     * own role to let it leave, stood for election again and again, and went only when the leave timeout ran
+     * out. It leaves at once now (nobody to hand its ranges to; its data stays on disk).
+     */
+    @Test
+    void theLastServerHoldingTheEcsRoleLeavesAtOnce() {
+        Seeds.run(5, 35_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 1)) {
+                ServerAddress last = c.upMembers().get(0);
+                assertEquals(RespValue.OK, c.call(last, "SET", "kept", "yes"));
+                c.sim.crash(SimCluster.ECS);
+                assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 5_000), "the last server did not take the role");
+                assertEquals(last, c.ecs().self());
+                boolean[] left = {false};
+                long asked = c.sim.now();
+                c.sim.node(last).execute(() -> c.server(last).leave(() -> left[0] = true));
+                assertTrue(c.sim.runUntil(() -> left[0], 5_000), "the last server never left");
+                assertTrue(c.sim.now() - asked <= 10, "it took " + (c.sim.now() - asked) + " ms to leave");
+            }
+        });
+    }
 }
