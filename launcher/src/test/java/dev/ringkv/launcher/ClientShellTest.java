@@ -179,7 +179,7 @@ class ClientShellTest {
     }
 
     private static void awaitRing(NioNode ecs, int servers) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
             ClusterStatus s;
             try (RingKvClient c = RingKvClient.connect(ecs.address(), Duration.ofSeconds(5))) {

@@ -62,15 +62,15 @@ class ClusterProcessTest {
             for (int i = 0; i < 3; i++) {
                 cluster.startServer();
             }
-            assertTrue(cluster.awaitStatus(ProcessCluster.settled(3), Duration.ofSeconds(60)), "no ring of 3");
+            assertTrue(cluster.awaitStatus(ProcessCluster.settled(3), Duration.ofSeconds(120)), "no ring of 3");
             ProcessCluster.Node first = cluster.servers().get(0);
             load(first.address, 1000);
             ProcessCluster.Node victim = cluster.servers().get(2);
             cluster.kill(victim);
-            assertTrue(cluster.awaitStatus(ProcessCluster.outOfRing(victim.address), Duration.ofSeconds(10)),
+            assertTrue(cluster.awaitStatus(ProcessCluster.outOfRing(victim.address), Duration.ofSeconds(120)),
                     "the killed server stayed in the ring");
             cluster.restart(victim);
-            assertTrue(cluster.awaitStatus(ProcessCluster.settled(3), Duration.ofSeconds(60)), "it did not rejoin");
+            assertTrue(cluster.awaitStatus(ProcessCluster.settled(3), Duration.ofSeconds(120)), "it did not rejoin");
             for (ProcessCluster.Node n : cluster.servers()) {
                 assertEquals(0, unreadable(n.address, 1000), "through " + n.address);
             }
@@ -79,7 +79,7 @@ class ClusterProcessTest {
             ProcessCluster.Node leaver = cluster.servers().get(1);
             cluster.terminate(leaver); // SIGTERM: a graceful leave, then exit
             assertFalse(leaver.isAlive());
-            assertTrue(cluster.awaitStatus(ProcessCluster.settled(2), Duration.ofSeconds(30)), "no ring of 2");
+            assertTrue(cluster.awaitStatus(ProcessCluster.settled(2), Duration.ofSeconds(120)), "no ring of 2");
             assertEquals(0, unreadable(first.address, 1000), "after the graceful leave");
         }
     }

@@ -35,7 +35,7 @@ class EcsFailoverProcessTest {
             for (int i = 0; i < 3; i++) {
                 cluster.startServer();
             }
-            assertTrue(cluster.awaitStatus(ProcessCluster.healed(3), Duration.ofSeconds(60)), "never formed");
+            assertTrue(cluster.awaitStatus(ProcessCluster.healed(3), Duration.ofSeconds(120)), "never formed");
             ServerAddress[] seeds = cluster.servers().stream().map(n -> n.address).toArray(ServerAddress[]::new);
             try (RingKvCluster client = RingKvCluster.connect(seeds)) {
                 for (int i = 0; i < KEYS; i++) {
@@ -47,10 +47,10 @@ class EcsFailoverProcessTest {
             Path watchLog = dir.resolve("watch.log");
             Process watch = cluster.background(watchLog, "watch", "-b", seeds[0].toString(), "--for", "20", "--quiet-status");
             assertTrue(ProcessCluster.await(() -> read(watchLog).contains("watching the ECS " + oldEcs.address),
-                    Duration.ofSeconds(20)), read(watchLog));
+                    Duration.ofSeconds(120)), read(watchLog));
 
             cluster.kill(oldEcs);
-            assertTrue(cluster.awaitStatus(s -> s.term() > 1 && ProcessCluster.healed(3).test(s), Duration.ofSeconds(30)),
+            assertTrue(cluster.awaitStatus(s -> s.term() > 1 && ProcessCluster.healed(3).test(s), Duration.ofSeconds(120)),
                     "no server took over: " + cluster.status());
             ClusterStatus s = cluster.status();
             ServerAddress newEcs = ServerAddress.parse(s.ecs());
@@ -64,13 +64,13 @@ class EcsFailoverProcessTest {
             assertTrue(viaDead.contains("ECS " + newEcs + ", term " + s.term()), viaDead);
             assertReadable(seeds);
             assertTrue(ProcessCluster.await(() -> read(watchLog).contains("watching the ECS " + newEcs + " now")
-                    && read(watchLog).contains("elected ECS in term " + s.term()), Duration.ofSeconds(20)), read(watchLog));
+                    && read(watchLog).contains("elected ECS in term " + s.term()), Duration.ofSeconds(120)), read(watchLog));
             watch.destroyForcibly();
 
             // joins: one through the new ECS, one through the dead ECS's address with a member to fall back on
             ProcessCluster.Node viaNew = cluster.startServerVia(newEcs.toString());
             ProcessCluster.Node viaOld = cluster.startServerVia(oldEcs.address + "," + other);
-            assertTrue(cluster.awaitStatus(ProcessCluster.healed(5), Duration.ofSeconds(60)),
+            assertTrue(cluster.awaitStatus(ProcessCluster.healed(5), Duration.ofSeconds(120)),
                     "the new servers did not join: " + cluster.status());
             String log = Files.readString(viaOld.log);
             assertTrue(log.contains("cannot reach " + oldEcs.address + "; trying " + other), log);

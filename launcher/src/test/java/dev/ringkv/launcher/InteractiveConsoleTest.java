@@ -60,7 +60,7 @@ class InteractiveConsoleTest {
             console = new Thread(() -> InteractiveConsole.run(shell, t, history), "console");
             console.start();
             for (int i = 0; i < lines.length; i++) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 while (count(printed(out), ClientShell.PROMPT) <= i && console.isAlive()) {
                     assertTrue(System.nanoTime() < deadline, "no prompt for line " + i + ": " + printed(out));
                     Thread.sleep(5);

@@ -46,7 +46,7 @@ final class LoopbackCluster implements AutoCloseable {
 
     /** Until {@code n} servers are UP in the ring, no plan runs and every one of them has the ring's version. */
     void awaitRing(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
             ClusterStatus s = status();
             long up = s.members().stream().filter(m -> m.inRing() && m.state().equals("UP")).count();

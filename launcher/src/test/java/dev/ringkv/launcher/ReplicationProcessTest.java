@@ -30,18 +30,18 @@ class ReplicationProcessTest {
             for (int i = 0; i < 4; i++) {
                 cluster.startServer();
             }
-            assertTrue(cluster.awaitStatus(ProcessCluster.healed(4), Duration.ofSeconds(60)), "never formed");
+            assertTrue(cluster.awaitStatus(ProcessCluster.healed(4), Duration.ofSeconds(120)), "never formed");
             ServerAddress[] seeds = cluster.servers().stream().map(n -> n.address).toArray(ServerAddress[]::new);
             Writers writers = new Writers(8, "w", 100, 50_000, seeds).start();
-            assertTrue(ProcessCluster.await(() -> writers.acked.size() >= 2_000, Duration.ofSeconds(30)),
+            assertTrue(ProcessCluster.await(() -> writers.acked.size() >= 2_000, Duration.ofSeconds(120)),
                     "writers never got going: " + writers.lastError());
             ProcessCluster.Node victim = cluster.servers().get(1);
             cluster.kill(victim);
             int before = writers.acked.size();
-            boolean kept = ProcessCluster.await(() -> writers.acked.size() >= before + 2_000, Duration.ofSeconds(30));
+            boolean kept = ProcessCluster.await(() -> writers.acked.size() >= before + 2_000, Duration.ofSeconds(120));
             writers.stop();
             assertTrue(cluster.awaitStatus(ProcessCluster.healed(3).and(ProcessCluster.outOfRing(victim.address)),
-                    Duration.ofSeconds(60)), "never healed: " + cluster.status());
+                    Duration.ofSeconds(120)), "never healed: " + cluster.status());
             assertTrue(kept, "writes stopped after the kill: " + writers.lastError());
             ServerAddress[] alive = cluster.servers().stream().filter(ProcessCluster.Node::isAlive)
                     .map(n -> n.address).toArray(ServerAddress[]::new);
@@ -50,7 +50,7 @@ class ReplicationProcessTest {
                 String[] check = {""};
                 // a write still on its way to a replica would show as one disagreement: ask until quiet
                 assertTrue(ProcessCluster.await(() -> (check[0] = ((RespValue.Bulk) ecs.execute("RINGKV", "CHECK")).utf8())
-                        .contains(" 0 disagreeing, 0 unanswered"), Duration.ofSeconds(10)), check[0]);
+                        .contains(" 0 disagreeing, 0 unanswered"), Duration.ofSeconds(120)), check[0]);
             }
         }
     }

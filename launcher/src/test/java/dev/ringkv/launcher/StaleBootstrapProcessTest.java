@@ -26,14 +26,14 @@ class StaleBootstrapProcessTest {
             ProcessCluster.Node first = cluster.startServer(); // -b: the dedicated ECS only
             cluster.startServer();
             cluster.startServer();
-            assertTrue(cluster.awaitStatus(ProcessCluster.healed(3), Duration.ofSeconds(60)), "never formed");
+            assertTrue(cluster.awaitStatus(ProcessCluster.healed(3), Duration.ofSeconds(120)), "never formed");
             cluster.kill(first);
-            assertTrue(cluster.awaitStatus(ProcessCluster.healed(2), Duration.ofSeconds(60)), "did not heal without it");
+            assertTrue(cluster.awaitStatus(ProcessCluster.healed(2), Duration.ofSeconds(120)), "did not heal without it");
             cluster.kill(cluster.ecs());
-            assertTrue(cluster.awaitStatus(s -> s.term() >= 2 && ProcessCluster.healed(2).test(s), Duration.ofSeconds(60)),
+            assertTrue(cluster.awaitStatus(s -> s.term() >= 2 && ProcessCluster.healed(2).test(s), Duration.ofSeconds(120)),
                     "no server took the ECS role");
             cluster.restart(first); // still -b <the dead ECS>
-            assertTrue(cluster.awaitStatus(ProcessCluster.healed(3), Duration.ofSeconds(30)),
+            assertTrue(cluster.awaitStatus(ProcessCluster.healed(3), Duration.ofSeconds(120)),
                     "the restarted server did not rejoin: " + cluster.status() + "\n" + Files.readString(dir.resolve("server-1.log")));
             long refusals = Files.readAllLines(dir.resolve("server-1.log")).stream()
                     .filter(l -> l.contains("cannot reach") || l.contains("none of")).count();
