@@ -214,7 +214,16 @@ public final class ChaosRun {
                 net = new NetworkFaults(this, cluster, lab, claims, rnd);
             }
             List<Thread> clients = startClients();
-            // the duration is the clients' time: a slow start (a loaded machine, namespaces to build) takes none of it
+            // the duration is the clients' time, counted from the first operation that completed: a slow start
+            // (a loaded machine, namespaces to build, JVMs warming up) takes none of it (issue 18)
+            long firstWait = System.nanoTime() + HEAL_TIMEOUT.toNanos();
+            while (history.isEmpty() && System.nanoTime() < firstWait) {
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+            if (history.isEmpty()) {
+                problems.add("no client operation completed within " + HEAL_TIMEOUT.toSeconds() + " s of the start");
+            }
+            log("+%6d ms  first operation done: the %d s of the run start now", ms(), config.duration().toSeconds());
             long end = System.nanoTime() + config.duration().toNanos();
             int index = 0;
             while (System.nanoTime() < end - TimeUnit.SECONDS.toNanos(3) && problems.isEmpty()) {
