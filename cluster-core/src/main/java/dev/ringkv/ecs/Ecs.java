@@ -499,6 +499,8 @@ public final class Ecs implements NodeLogic {
             }
         }
         reachability.takeOutFenced(now, this::declareDown);
+        resendUnansweredStarts(plan, now);
+        resendUnansweredStarts(repair, now);
         if (plan != null && now - plan.lastProgress > config.planTimeoutMillis()) {
             Plan p = plan;
             abortPlan("no progress for " + (now - p.lastProgress) + " ms");
@@ -513,6 +515,31 @@ public final class Ecs implements NodeLogic {
             startRepair();
         }
         ctx.schedule(interval, this::check);
+    }
+
+    /** A transfer start its source has not answered (every source answers at once with its entry count) this long is sent again. */
+    static final long START_RESEND_MILLIS = 1_000;
+
+    /**
+     * Sends again the start of every transfer of {@code p} whose source never answered it: a start lost on a
+     * link that refused or dropped it left the plan waiting for its 30 s no-progress timeout (chaos seed 1408:
+     * a 33.7 s heal). A source that runs it already ignores the repeat and says so ({@code KvNode.startTransfer}).
+     */
+    private void resendUnansweredStarts(Plan p, long now) {
+        if (p == null || p.mode == null) {
+            return;
+        }
+        for (int i = 0; i < p.transfers.size(); i++) {
+            if (!p.done[i] && p.entriesTotal[i] < 0 && now - p.startSentAt[i] >= START_RESEND_MILLIS) {
+                Transfer t = p.transfers.get(i);
+                Member source = members.get(t.from());
+                if (source != null && source.state != MemberState.DOWN) {
+                    LOG.info("{} {} {} transfer {}: no answer from its source {}; sending its start again", ctx.self(),
+                            p.kind.name().toLowerCase(Locale.ROOT), p.id, i, t.from());
+                    sendTransfer(p, i, p.mode, p.base);
+                }
+            }
+        }
     }
 
     /** Suspicion that shows a member SUSPECT (see {@link PhiAccrual}): about 300 ms of silence on a calm link. */
@@ -660,6 +687,9 @@ public final class Ecs implements NodeLogic {
 
     private void sendTransfer(Plan p, int i, String mode, long base) {
         Transfer t = p.transfers.get(i);
+        p.startSentAt[i] = ctx.now();
+        p.mode = mode;
+        p.base = base;
         ctx.send(t.from(), Msg.of(Msg.XFER, term, p.id, i, t.range().from().hex(), t.range().to().hex(), t.to(),
                 mode, base));
     }

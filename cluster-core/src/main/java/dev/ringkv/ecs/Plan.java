@@ -22,6 +22,10 @@ final class Plan {
     /** Entries in each transfer's range when its source started; -1 until reported. */
     final long[] entriesTotal;
     long lastProgress;
+    /** When each transfer's start ({@code XFER}) was last sent, and how: to send it again if its source never answered. */
+    final long[] startSentAt;
+    String mode;
+    long base;
     /** Set once every transfer is done: the server that must stop coordinating before the ring is published. */
     ServerAddress switchAt;
     dev.ringkv.ring.Range switchRange;
@@ -37,6 +41,7 @@ final class Plan {
         this.entriesSent = new long[transfers.size()];
         this.entriesTotal = new long[transfers.size()];
         java.util.Arrays.fill(entriesTotal, -1);
+        this.startSentAt = new long[transfers.size()];
         this.lastProgress = now;
     }
 

@@ -989,7 +989,9 @@ public final class KvNode implements NodeLogic {
         long base = msg.length > 8 ? Msg.num(msg, 8) : (ring == null ? 0 : ring.version());
         String key = TransferOut.key(planId, xfer);
         if (outgoing.containsKey(key)) {
-            return; // a duplicate
+            // a repeat: the ECS did not hear that it runs (its first answer was lost), so say it again
+            ctx.send(from, Msg.of(Msg.XFER_PROGRESS, planId, xfer, 0, store.count(range)));
+            return;
         }
         if (ring == null || ring.version() < base) {
             // planned under a ring we have not seen yet (its RING was lost): ask for it and look again

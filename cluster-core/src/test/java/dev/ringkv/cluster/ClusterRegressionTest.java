@@ -141,6 +141,39 @@ class ClusterRegressionTest {
     }
 
     /**
+     * Chaos seed 1408 healed in 33.7 s: the start of a re-replication transfer was lost on a link, its source never
+     * ran it, and the ECS waited for the 30 s no-progress timeout. Here the ECS's messages to every server are lost
+     * from just before it finds a crash until just after — the new ring and the re-replication's transfer starts
+     * with them (the servers' answers still arrive); an unanswered start is now sent again.
+     */
+    @Test
+    void aLostTransferStartIsSentAgainRatherThanWaitingOutThePlanTimeout() {
+        for (long seed = 61; seed < 64; seed++) {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 5)) {
+                for (int i = 0; i < 300; i++) {
+                    assertEquals(RespValue.OK, call(c, SimCluster.ECS, "SET", "t" + i, "v" + i).reply());
+                }
+                ServerAddress v = c.upMembers().get(2);
+                List<ServerAddress> others = new ArrayList<>(c.upMembers());
+                others.remove(v);
+                c.sim.crash(v);
+                c.sim.runFor(250);
+                for (ServerAddress o : others) {
+                    c.sim.network().dropOneWay(SimCluster.ECS, o);
+                }
+                assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(v), 3_000), "the crash was never found");
+                c.sim.runFor(50);
+                c.sim.network().healAll();
+                long healed = c.sim.now();
+                c.members.remove(v);
+                assertTrue(c.awaitSettled(10_000), "seed " + seed + ": not settled 10 s after the heal: "
+                        + ClusterSimulationTest.describe(c));
+                assertTrue(c.sim.now() - healed < 10_000);
+            }
+        }
+    }
+
+    /**
      * A server that crashed comes back after its old range was split by a newcomer: the keys it wrote
      * there must be readable through the newcomer from the moment the returning server is in the ring
      * (it hands them back before it joins), not only once a later hand-off lands.
