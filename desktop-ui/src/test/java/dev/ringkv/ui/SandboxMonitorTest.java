@@ -346,7 +346,13 @@ class SandboxMonitorTest {
         Set<ServerAddress> ringed = fx(() -> ring.members().stream()
                 .filter(a -> has(node(robot, "node", a), "holder")).collect(Collectors.toSet()));
         assertEquals(Set.copyOf(ring.replicasOf(picked.position(), 3)), ringed);
-        await("key dots sampled", () -> model().keyDotsProperty().get().size() == 120);
+        try {
+            await("key dots sampled", () -> model().keyDotsProperty().get().size() == 120);
+        } catch (AssertionError e) {
+            // say what it saw: too few (a server not sampled) or too many (keys of another kind)
+            throw new AssertionError(e.getMessage() + ": " + fx(() -> model().keyDotsProperty().get().size())
+                    + " dots; status " + fx(() -> model().statusProperty().get()), e);
+        }
         screenshot("monitor-storage");
         assertTrue(Files.size(SHOTS.resolve("monitor-storage.png")) > 20_000, "a real image");
     }
