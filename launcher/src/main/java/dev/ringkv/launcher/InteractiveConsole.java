@@ -55,6 +55,13 @@ final class InteractiveConsole {
             b.variable(LineReader.HISTORY_FILE, history);
         }
         LineReader reader = b.build();
+        // the arrows in both cursor-key modes: a terminal that ignores the switch to application mode (or a
+        // multiplexer in between) still sends ESC [ A, which the xterm keymap alone leaves unbound
+        org.jline.keymap.KeyMap<org.jline.reader.Binding> keys = reader.getKeyMaps().get(LineReader.MAIN);
+        keys.bind(new org.jline.reader.Reference(LineReader.UP_LINE_OR_HISTORY), "\033[A");
+        keys.bind(new org.jline.reader.Reference(LineReader.DOWN_LINE_OR_HISTORY), "\033[B");
+        keys.bind(new org.jline.reader.Reference(LineReader.FORWARD_CHAR), "\033[C");
+        keys.bind(new org.jline.reader.Reference(LineReader.BACKWARD_CHAR), "\033[D");
         try {
             while (true) {
                 String line;

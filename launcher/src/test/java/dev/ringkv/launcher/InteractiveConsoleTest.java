@@ -95,6 +95,17 @@ class InteractiveConsoleTest {
         assertTrue(Files.readString(history).contains("put greeting again"), "history not kept");
     }
 
+    /** The same with the arrow's normal-mode sequence, which a real pty showed unbound at first. */
+    @Test
+    void theUpArrowInNormalCursorModeRecallsToo() throws Exception {
+        String printed = type(null, "connect 127.0.0.1 " + node.address().port() + "\r",
+                "put greeting hello\r",
+                "get greeting\r",
+                "\033[A\r",
+                "quit\r");
+        assertEquals(2, count(printed, "get_success greeting hello"), printed);
+    }
+
     @Test
     void historyOutlivesTheSessionAndTabCompletesCommandNames() throws Exception {
         Path history = dir.resolve("history");
