@@ -57,7 +57,11 @@ public final class Main {
     }
 
     private static boolean noDisplay() {
-        return System.getenv("DISPLAY") == null && System.getenv("WAYLAND_DISPLAY") == null
+        return blank(System.getenv("DISPLAY")) && blank(System.getenv("WAYLAND_DISPLAY"))
                 && System.getProperty("glass.platform") == null;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 }

@@ -26,11 +26,19 @@ class MonitorCommandLineTest {
     }
 
     private Run monitor(String... args) throws Exception {
+        return withDisplay(null, args);
+    }
+
+    /** With {@code display} as DISPLAY (null: unset). */
+    private Run withDisplay(String display, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("DISPLAY");
+        if (display != null) {
+            pb.environment().put("DISPLAY", display);
+        }
         pb.environment().remove("WAYLAND_DISPLAY");
         Path out = dir.resolve("out.txt");
         Path err = dir.resolve("err.txt");
@@ -67,5 +75,12 @@ class MonitorCommandLineTest {
         assertTrue(r.err().contains("DISPLAY is not set"), r.err());
         assertFalse(r.err().contains("\tat "), "a stack trace: " + r.err());
         assertFalse(Files.exists(dir.resolve("data")), "a sandbox was started with no window to show it");
+    }
+
+    @Test
+    void anEmptyDisplayIsNoDisplay() throws Exception {
+        Run r = withDisplay("", "--data", dir.resolve("data").toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("DISPLAY is not set"), r.err());
     }
 }
