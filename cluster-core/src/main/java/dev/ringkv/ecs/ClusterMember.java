@@ -211,12 +211,10 @@ public final class ClusterMember implements NodeLogic, Election.Host {
                 ctx.send(peer, message);
                 return;
             }
-            // to the other part, routed as any peer's message is (nothing the role sends is addressed to the role)
-            ctx.schedule(0, () -> {
-                if (alive()) {
-                    onPeerMessage(ctx.self(), message);
-                }
-            });
+            // to the other part, routed as any peer's message is (nothing the role sends is addressed to the role);
+            // delivered even if the role ends meanwhile, as a peer would receive it: the LEFT that ends this server's
+            // own leave is sent in the turn the role steps down (it left the ring), and was lost with it
+            ctx.schedule(0, () -> onPeerMessage(ctx.self(), message));
         }
 
         @Override

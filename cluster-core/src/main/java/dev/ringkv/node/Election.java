@@ -144,11 +144,6 @@ public final class Election {
         return term;
     }
 
-    /** Whether this server holds the ECS role itself. */
-    public boolean hostsEcs() {
-        return host != null && host.hostsEcs();
-    }
-
     /** The ECS this server follows (the bootstrap address until one is heard). */
     public ServerAddress ecs() {
         return ecs;

@@ -292,16 +292,6 @@ public final class KvNode implements NodeLogic {
             whenLeft.run();
             return;
         }
-        if (ring.size() == 1 && election.hostsEcs()) {
-            // the last server, holding the ECS role itself: nobody to hand its ranges to, nobody to elect
-            // (issue 18: it asked its own role to let it leave and stood for election 32 times until the leave
-            // timeout ran out); its data stays on disk, and it serves again when it is started again
-            LOG.info("{} is the last server of the ring and holds the ECS role: leaving at once ({} keys stay on disk)",
-                    ctx.self(), store.keyCount());
-            onLeft = null;
-            whenLeft.run();
-            return;
-        }
         if (!hasLease() && leaseExpected()) {
             leaseWaiters.add(() -> leave(whenLeft)); // a ring just changed: its lease is a round trip away
             return;
