@@ -1,6 +1,7 @@
 package dev.ringkv.ring;
 
 import java.math.BigInteger;
+import java.util.HexFormat;
 
 /**
  * A point on the ring: a 128-bit unsigned integer (the MD5 of a key or of {@code host:port}), held as
@@ -11,6 +12,8 @@ public record Position(long hi, long lo) implements Comparable<Position> {
     public static final Position ZERO = new Position(0L, 0L);
     public static final Position MAX = new Position(-1L, -1L);
 
+    private static final HexFormat HEX = HexFormat.of();
+
     @Override
     public int compareTo(Position o) {
         int c = Long.compareUnsigned(hi, o.hi);
@@ -19,7 +22,7 @@ public record Position(long hi, long lo) implements Comparable<Position> {
 
     /** 32 lower-case hex digits, zero-padded: the original system's hash format. */
     public String hex() {
-        return String.format("%016x%016x", hi, lo);
+        return HEX.toHexDigits(hi) + HEX.toHexDigits(lo); // String.format was a fifth of a simulation's time
     }
 
     public static Position fromHex(String hex) {

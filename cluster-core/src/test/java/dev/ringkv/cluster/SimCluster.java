@@ -104,7 +104,7 @@ final class SimCluster implements AutoCloseable {
             List<Ecs> acting = actingEcss();
             int withQuorum = 0;
             for (Ecs e : acting) {
-                ecsByTerm.computeIfAbsent(e.term(), t -> new java.util.TreeSet<>(java.util.Comparator.comparing(Object::toString)))
+                ecsByTerm.computeIfAbsent(e.term(), t -> new java.util.TreeSet<>())
                         .add(e.self());
                 if (!sim.node(e.self()).isPaused() && e.hasQuorum()) {
                     withQuorum++;
@@ -186,6 +186,13 @@ final class SimCluster implements AutoCloseable {
         }
         if (current.ring() == null) {
             return false; // not started yet
+        }
+        for (ServerAddress a : members) { // the cheap checks first: this runs after every event
+            KvNode k = up(a) ? server(a) : null;
+            if (k == null || k.ring() == null || k.ring().version() != current.ring().version() || !k.isServing()
+                    || !k.hasLease() || k.transfersInFlight() > 0 || k.replicationInFlight() > 0) {
+                return false;
+            }
         }
         ClusterStatus s = ecs().status();
         if (s.plan() != null || s.repair() != null || s.underReplicatedKeys() > 0) {
