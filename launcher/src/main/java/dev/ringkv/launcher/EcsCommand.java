@@ -54,6 +54,7 @@ final class EcsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        Main.applyOutOfMemoryPolicy();
         EcsConfig config;
         try {
             Logging.level(logLevel);

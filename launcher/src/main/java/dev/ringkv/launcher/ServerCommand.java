@@ -80,6 +80,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        Main.applyOutOfMemoryPolicy();
         FsyncPolicy policy;
         java.util.List<ServerAddress> seeds = new java.util.ArrayList<>();
         long electionMin;
