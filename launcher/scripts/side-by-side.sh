@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 for tool in redis-server redis-benchmark; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install redis-server redis-tools)"; exit 2; }
 done
-./mvnw -q -B -DskipTests install
-./mvnw -q -B -Phazelcast -pl launcher -DskipTests test-compile
+./mvnw -q -B -DskipTests package
+./mvnw -q -B -Phazelcast -pl launcher -am -DskipTests test-compile
 cp="launcher/target/ringkv.jar:launcher/target/test-classes:$(cat launcher/target/side-by-side.classpath)"
 exec java -cp "$cp" dev.ringkv.launcher.bench.SideBySide "$@"

@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  *
  * Sections: {@code single} (one node vs redis-server, redis-benchmark), {@code replicated} (RingKV
  * 3 servers × 3 copies vs Hazelcast 3 members × 2 synchronous backups vs Redis SET + WAIT 2 0, then memory
- * with 100,000 keys), {@code node-memory}, {@code startup}, {@code scaling} (1/3/5 servers), {@code join},
+ * with 100,000 keys), {@code node-memory}, {@code default-memory} (3 servers started with {@code bin/ringkv}'s
+ * flags), {@code startup}, {@code scaling} (1/3/5 servers), {@code join},
  * {@code heal}, {@code failover}.
  */
 public final class SideBySide {
@@ -47,8 +48,8 @@ public final class SideBySide {
     static final String SMALL_SERVER = "--memory-values 0";
     /** Warm-up per system before the measured rounds (Hazelcast's SET rate was still rising after 3 s). */
     static final int WARMUP_SECONDS = 10;
-    private static final List<String> SECTIONS = List.of("single", "replicated", "node-memory", "startup", "scaling",
-            "join", "heal", "failover");
+    private static final List<String> SECTIONS = List.of("single", "replicated", "node-memory", "default-memory",
+            "startup", "scaling", "join", "heal", "failover");
 
     private final int threads;
     private final int seconds;
@@ -138,6 +139,9 @@ public final class SideBySide {
         }
         if (only.contains("node-memory")) {
             nodeMemory();
+        }
+        if (only.contains("default-memory")) {
+            defaultMemory();
         }
         if (only.contains("startup")) {
             startup();
@@ -422,6 +426,65 @@ public final class SideBySide {
         md.append('\n');
         targets.put("one node holding 100,000 keys: RSS, largest of the three (small node)",
                 new String[] {String.format(Locale.ROOT, "%.0f MB", small * 1.048576), "< 100 MB"});
+    }
+
+    // ---- three servers with bin/ringkv's flags ----
+
+    /**
+     * The JVM flags {@code bin/ringkv server} gives a server ({@code launcher/src/dist/bin/ringkv}, its
+     * {@code ecs|server} case), with the default heap cap: read from the script, so this measures what it ships.
+     */
+    static List<String> distServerJvm() throws IOException {
+        String script = Files.readString(Path.of("launcher", "src", "dist", "bin", "ringkv"));
+        Matcher m = Pattern.compile("ecs\\|server\\)\\s*flags=\"([^\"]*)\"").matcher(script);
+        DetectionBench.require(m.find(), "no server flags found in launcher/src/dist/bin/ringkv");
+        String flags = m.group(1).replace("\\\n", " ").replace("${RINGKV_HEAP:-1g}", "1g");
+        DetectionBench.require(!flags.contains("$"), "unexpected shell in bin/ringkv's server flags: " + flags);
+        return List.of(flags.trim().split("\\s+"));
+    }
+
+    private void defaultMemory() throws Exception {
+        section("Memory of a default server: 3 servers × 3 copies, `bin/ringkv`'s flags");
+        List<String> jvm = distServerJvm();
+        md.append("ECS + 3 servers started with the flags `bin/ringkv server` uses (`").append(String.join(" ", jvm))
+                .append("`: the heap grows with the keys up to `RINGKV_HEAP`, 1 GiB by default, and is given back when "
+                        + "idle), 100,000 keys of 100 bytes written by 8 threads through the routing client (every server "
+                        + "holds every key: 3 copies on 3 servers), then each server's resident set size (`/proc/PID/status` "
+                        + "VmRSS) as loaded, after 5 s idle, and after the Java load of the replicated section (")
+                .append(threads).append(" threads, ").append(seconds).append(" s of SET and of GET). Compare the "
+                        + "Hazelcast members and Redis processes holding the same keys above.\n\n"
+                        + "| server | as loaded | idle 5 s | after the load | SET/s | GET/s |\n|---|---:|---:|---:|---:|---:|\n");
+        double largest = 0;
+        try (ProcessCluster ringkv = new ProcessCluster(base.resolve("default-ringkv"), "127.0.0.1", jvm)) {
+            ringkv.startEcs();
+            for (int i = 0; i < 3; i++) {
+                ringkv.startServer();
+            }
+            DetectionBench.require(ringkv.awaitStatus(ProcessCluster.healed(3), Duration.ofSeconds(120)), "RingKV never formed");
+            try (SyncLoad.ClientFactory f = SyncLoad.shared(SyncLoad.ringkv(seeds(ringkv)))) {
+                long failed = SyncLoad.loadAll(8, SyncLoad.ringkv(seeds(ringkv)));
+                DetectionBench.require(failed == 0, failed + " writes failed while loading");
+                List<Long> pids = ringkv.servers().stream().map(ProcessCluster.Node::pid).toList();
+                List<Double> loaded = pids.stream().map(SyncLoad::rssMiB).toList();
+                Thread.sleep(5_000);
+                List<Double> idle = pids.stream().map(SyncLoad::rssMiB).toList();
+                SyncLoad.run(Kind.SET, threads, 5, f);
+                SyncLoad.Result set = SyncLoad.run(Kind.SET, threads, seconds, f);
+                SyncLoad.Result get = SyncLoad.run(Kind.GET, threads, seconds, f);
+                List<Double> after = pids.stream().map(SyncLoad::rssMiB).toList();
+                DetectionBench.require(set.errors() + get.errors() == 0, "errors under load");
+                for (int i = 0; i < pids.size(); i++) {
+                    md.append(String.format(Locale.ROOT, "| %s | %.0f MiB | %.0f MiB | %.0f MiB | %s | %s |%n",
+                            ringkv.servers().get(i).address, loaded.get(i), idle.get(i), after.get(i),
+                            i == 0 ? String.format(Locale.ROOT, "%,.0f", set.opsPerSecond()) : "",
+                            i == 0 ? String.format(Locale.ROOT, "%,.0f", get.opsPerSecond()) : ""));
+                    largest = Math.max(largest, Math.max(loaded.get(i), Math.max(idle.get(i), after.get(i))));
+                }
+            }
+        }
+        md.append('\n');
+        targets.put("default server (`bin/ringkv`'s flags) holding 100,000 keys × 3 copies: RSS, largest",
+                new String[] {String.format(Locale.ROOT, "%.0f MiB", largest), "< 150 MiB"});
     }
 
     // ---- start-up ----

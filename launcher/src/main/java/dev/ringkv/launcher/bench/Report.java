@@ -15,8 +15,8 @@ public final class Report {
             + "edits between these markers are overwritten -->";
     public static final String END = "<!-- END side-by-side -->";
 
-    private static final Pattern TARGET = Pattern.compile("([<≥])?\\s*([0-9.]+)\\s*(ms|s|MB)?");
-    private static final Pattern MEASURED = Pattern.compile("^([0-9.]+)\\s*(ms|s|MB)?");
+    private static final Pattern TARGET = Pattern.compile("([<≥])?\\s*([0-9.]+)\\s*(ms|s|MiB|MB)?");
+    private static final Pattern MEASURED = Pattern.compile("^([0-9.]+)\\s*(ms|s|MiB|MB)?");
 
     private Report() {
     }

@@ -24,6 +24,7 @@ class ReportTest {
         assertEquals("yes", Report.met("85.6 / 148.5 ms", "< 1.5 s"));
         assertEquals("yes", Report.met("90 MB", "< 100 MB"));
         assertEquals("**no**", Report.met("100 MB", "< 100 MB"));
+        assertEquals("yes", Report.met("149 MiB", "< 150 MiB"));
         assertEquals("yes", Report.met("0 (0 + 0)", "0"));
         assertEquals("**no**", Report.met("1 (1 + 0)", "0"));
         assertEquals("", Report.met("693 ms", "measured"));
