@@ -53,6 +53,29 @@ public final class ClusterMember implements NodeLogic, Election.Host {
         this.ecsConfig = ecsConfig;
         this.standalone = config.standalone();
         this.kv = new KvNode(new Local(), config);
+        kv.onLeaveHandOver(this::handOver);
+    }
+
+    /**
+     * This server is leaving: if it holds the ECS role and another member can take it, the role resigns
+     * (acts no more) and names that member, which stands at once (issue 18); true if it did. The server then
+     * leaves through the new ECS like any other. Without a successor (the last server, or no majority
+     * answering) the role stays, and the leave goes as before.
+     */
+    private boolean handOver() {
+        Ecs role = ecs;
+        if (role == null) {
+            return false;
+        }
+        ServerAddress successor = role.handOverCandidate();
+        if (successor == null) {
+            return false;
+        }
+        long term = role.term();
+        role.resign(successor);
+        stepDown(role, "handed over to " + successor + " before this server leaves");
+        kv.election().resigned(ctx.self(), term, successor);
+        return true;
     }
 
     /** The KV server in a node's logic: a plain {@link KvNode} (standalone) or a member's. */

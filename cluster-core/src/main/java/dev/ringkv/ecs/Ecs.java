@@ -188,6 +188,48 @@ public final class Ecs implements NodeLogic {
         return deposed;
     }
 
+    /**
+     * The member to hand the role to as this ECS's server leaves (issue 18): UP, answering heartbeats within its
+     * lease and holding the published ring (a voter grants only to a candidate whose ring is at least its own) —
+     * the first such after this server on the ring. Null if there is none, or if this ECS may not act now (no
+     * majority answering, a ring not committed yet, a restarted ECS not confirmed): the role then stays, and the
+     * leave goes as it did.
+     */
+    ServerAddress handOverCandidate() {
+        if (deposed || waitingForMajority || !mayGrantLeases()) {
+            return null;
+        }
+        List<ServerAddress> order = ring.members();
+        int self = order.indexOf(ctx.self());
+        for (int i = 1; i < order.size(); i++) {
+            ServerAddress a = order.get(Math.floorMod(self + i, order.size()));
+            Member m = members.get(a);
+            if (m != null && m.state == MemberState.UP && answeredRecently(m) && m.ringVersionSeen >= ring.version()) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Gives the role up for good (its server is leaving) and tells every member that {@code next} takes it: they
+     * vote for it at once and it stands at once (see {@code Election.resigned}). This ECS acts no more from here,
+     * as if deposed; joiners that still ask it are sent to {@code next}.
+     */
+    void resign(ServerAddress next) {
+        deposed = true;
+        successor = next;
+        String why = "hands the ECS role of term " + term + " to " + next + ": its server is leaving";
+        LOG.warn("{} {}", ctx.self(), why);
+        events.add("election", ctx.self() + " " + why);
+        for (ServerAddress m : ring.members()) {
+            if (!m.equals(ctx.self()) && !m.equals(next)) {
+                ctx.send(m, Msg.of(Msg.RESIGN, term, next));
+            }
+        }
+        ctx.send(next, Msg.of(Msg.RESIGN, term, next)); // last: the others should hear it before its votes reach them
+    }
+
     /** Runs (once, on the node thread) when this ECS learns it was deposed, with a line naming the new ECS. */
     public void onDeposed(java.util.function.Consumer<String> hook) {
         this.onDeposed = hook;

@@ -32,7 +32,13 @@ import org.slf4j.LoggerFactory;
  * VOTE_REQ kind term candidate ringVersion       (kind: pre | vote)
  * VOTE kind term granted(1|0) voter voterTerm
  * STALE term ecs                                 (to an ECS whose message carried an older term)
+ * RESIGN term successor                          (from the ECS: it gave up its role; see resigned)
  * </pre>
+ *
+ * <p><b>Hand-over.</b> A server holding the ECS role that leaves first gives the role up (it acts no more) and
+ * tells every member, naming a successor; the successor stands at once and the others vote for it without
+ * waiting out a silence (issue 18). A late or forged {@code RESIGN} — not from the ECS followed, or not in its
+ * term — changes nothing; a hand-over that fails leaves an ordinary election to follow.
  *
  * <p>Threading: the node's thread only.
  */
@@ -81,6 +87,8 @@ public final class Election {
     private long grantedAt;
     /** The newest ring version this server installed, kept across restarts: its vote's yardstick. */
     private long ringVersion;
+    /** This server is leaving: it never stands for election again. */
+    private boolean retired;
 
     private static final class Round {
         final String kind;
@@ -283,7 +291,7 @@ public final class Election {
             arm();
             return;
         }
-        if (host.hostsEcs() || !host.isServing()) {
+        if (host.hostsEcs() || !host.isServing() || retired) {
             deadline = Math.max(deadline, now + minMillis);
         } else if (now >= deadline) {
             LOG.warn("{} no heartbeat from the ECS {} for {} ms: standing for election in term {}", ctx.self(), ecs,
@@ -355,7 +363,7 @@ public final class Election {
     }
 
     /** {@code VOTE_REQ} and {@code VOTE}; false for any other message. */
-    public boolean onMessage(String name, byte[][] msg) {
+    public boolean onMessage(ServerAddress from, String name, byte[][] msg) {
         switch (name) {
             case Msg.VOTE_REQ -> {
                 voteRequested(Msg.str(msg, 1), Msg.num(msg, 2), Msg.addr(msg, 3), Msg.num(msg, 4));
@@ -365,10 +373,46 @@ public final class Election {
                 voted(Msg.str(msg, 1), Msg.num(msg, 2), Msg.num(msg, 3) == 1, Msg.addr(msg, 4), Msg.num(msg, 5));
                 return true;
             }
+            case Msg.RESIGN -> {
+                resigned(from, Msg.num(msg, 1), Msg.addr(msg, 2));
+                return true;
+            }
             default -> {
                 return false;
             }
         }
+    }
+
+    /** This server is leaving: it will not stand for election again (it may still vote until it has left). */
+    public void retire() {
+        retired = true;
+    }
+
+    /**
+     * The ECS this server follows gave up its role in term {@code t} and named {@code successor} to take it. It
+     * acts no more, so this server may vote at once, as if it had been silent for a full timeout; the successor
+     * stands at once in term {@code t + 1}, without a pre-vote (that guards a live ECS from a candidate cut off
+     * from it; this one resigned). Only from the ECS followed, in the term it is followed in: a late {@code RESIGN}
+     * (a newer term exists) or one from anyone else changes nothing. If the successor does not win, the others
+     * stand after their usual timeouts.
+     */
+    public void resigned(ServerAddress from, long t, ServerAddress successor) {
+        if (ecsTerm == 0 || t != ecsTerm || t != term || !from.equals(ecs)) {
+            LOG.info("{} ignores a RESIGN of term {} from {} (it follows {} in term {}, knows term {})", ctx.self(), t,
+                    from, ecs, ecsTerm, term);
+            return;
+        }
+        LOG.info("{} the ECS {} of term {} handed its role to {}", ctx.self(), from, t, successor);
+        lastHeard = ctx.now() - minMillis;
+        ecsGone = false;
+        grantedTo = null; // if we backed this ECS's candidacy, it did take over: nothing to wait for
+        round = null;
+        deadline = ctx.now() + timeout();
+        if (successor.equals(ctx.self()) && !retired && host != null && !host.hostsEcs() && host.isServing()
+                && host.ring() != null && host.ring().contains(ctx.self())) {
+            begin(VOTE, term + 1);
+        }
+        arm();
     }
 
     private void voteRequested(String kind, long t, ServerAddress candidate, long candidateRingVersion) {

@@ -292,6 +292,12 @@ public final class KvNode implements NodeLogic {
             whenLeft.run();
             return;
         }
+        if (handOver.getAsBoolean()) {
+            // this server held the ECS role: it handed it over, and leaves through the new ECS once it follows it
+            election.retire();
+            leaveOnceFollowing(election.ecsTerm(), whenLeft, ctx.now() + HAND_OVER_WAIT_MILLIS);
+            return;
+        }
         if (!hasLease() && leaseExpected()) {
             leaseWaiters.add(() -> leave(whenLeft)); // a ring just changed: its lease is a round trip away
             return;
@@ -312,6 +318,27 @@ public final class KvNode implements NodeLogic {
                 leave(onLeft); // the request or its answer was lost: ask again
             }
         });
+    }
+
+    /** How long a server that handed the ECS role over waits to follow the new ECS before leaving without it. */
+    static final long HAND_OVER_WAIT_MILLIS = 5_000;
+
+    /**
+     * Set by a host that can hold the ECS role: called as this server starts to leave, it hands the role to
+     * another server if this one holds it, and says whether it did.
+     */
+    private java.util.function.BooleanSupplier handOver = () -> false;
+
+    public void onLeaveHandOver(java.util.function.BooleanSupplier h) {
+        this.handOver = h;
+    }
+
+    private void leaveOnceFollowing(long handedOverTerm, Runnable whenLeft, long until) {
+        if (election.ecsTerm() > handedOverTerm && !ctx.self().equals(election.ecs()) || ctx.now() >= until) {
+            leave(whenLeft);
+            return;
+        }
+        ctx.schedule(10, () -> leaveOnceFollowing(handedOverTerm, whenLeft, until));
     }
 
     /**
@@ -522,7 +549,7 @@ public final class KvNode implements NodeLogic {
         }
         String name = Msg.name(msg);
         if (!config.standalone()) {
-            if (election.onMessage(name, msg)) {
+            if (election.onMessage(from, name, msg)) {
                 return;
             }
             long t = Msg.ecsTerm(name, msg);

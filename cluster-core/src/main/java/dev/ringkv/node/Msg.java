@@ -23,6 +23,7 @@ import java.util.List;
  *                XFER_ABORT term plan · LEFT term · SWITCH term plan fromHex toHex (stop coordinating the range)
  *                DIGEST_REQ check index fromHex toHex term
  *                REACH_ASK term round (ping every member of your ring, then report who answered: see dev.ringkv.ecs.Reachability)
+ *                RESIGN term successor (this ECS gave up its role, its server is leaving: successor stands at once; see Election)
  * server → ECS   STALE term ecs (the message carried an older term than the ECS this server follows)
  * server → server  VOTE_REQ kind term candidate ringVersion · VOTE kind term granted voter voterTerm (see Election)
  * coordinator → replica  REPL id ringVersion key kind value term ring seq writeIds
@@ -87,6 +88,7 @@ public final class Msg {
     public static final String VOTE_REQ = "VOTE_REQ";
     public static final String VOTE = "VOTE";
     public static final String STALE = "STALE";
+    public static final String RESIGN = "RESIGN";
 
     /** Transfer modes: a plan's transfer (writes to the range are forwarded) or a re-replication. */
     public static final String MODE_PLAN = "plan";

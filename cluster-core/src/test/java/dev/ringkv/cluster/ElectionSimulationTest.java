@@ -202,4 +202,40 @@ class ElectionSimulationTest {
             }
         });
     }
+
+    /**
+     * Issue 18: a server holding the ECS role that leaves hands the role to another server first — one new
+     * term, elected before it goes — rather than leaving the cluster with no ECS (no leases, no writes) for
+     * an election timeout once it has gone.
+     */
+    @Test
+    void aServerHoldingTheEcsRoleHandsItOverBeforeItLeaves() {
+        Seeds.run(10, 36_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 4)) {
+                underLoad(c, seed, () -> {
+                    c.sim.crash(SimCluster.ECS);
+                    assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 5_000), "nobody took over");
+                    assertTrue(c.awaitSettled(30_000), "no settled ring under the elected ECS: " + ClusterSimulationTest.describe(c));
+                    ServerAddress holder = c.ecs().self();
+                    long term = c.ecsTerm();
+                    boolean[] left = {false};
+                    long[] termWhenLeft = {0};
+                    ServerAddress[] ecsWhenLeft = {null};
+                    c.sim.node(holder).execute(() -> c.server(holder).leave(() -> {
+                        left[0] = true;
+                        termWhenLeft[0] = c.ecsTerm();
+                        ecsWhenLeft[0] = c.ecs() == null ? null : c.ecs().self();
+                    }));
+                    assertTrue(c.sim.runUntil(() -> left[0], 60_000), "the ECS's server never left: " + ClusterSimulationTest.describe(c));
+                    c.sim.crash(holder); // the process exits after LEFT
+                    c.members.remove(holder);
+                    assertEquals(term + 1, termWhenLeft[0], "the role was not handed over before the holder left");
+                    assertTrue(ecsWhenLeft[0] != null && !ecsWhenLeft[0].equals(holder), "ECS when it left: " + ecsWhenLeft[0]);
+                    assertTrue(c.awaitSettled(30_000), "did not settle after the leave: " + ClusterSimulationTest.describe(c));
+                    assertEquals(term + 1, c.ecsTerm(), "one new term for one hand-over");
+                    assertFalse(c.ecs().ring().contains(holder));
+                });
+            }
+        });
+    }
 }

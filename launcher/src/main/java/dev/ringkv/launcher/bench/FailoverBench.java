@@ -5,6 +5,7 @@ import dev.ringkv.client.RingKvCluster;
 import dev.ringkv.launcher.ProcessCluster;
 import dev.ringkv.ring.ServerAddress;
 import dev.ringkv.wire.RespValue;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +37,7 @@ public final class FailoverBench {
         Samples hosted = new Samples();
         Samples all = new Samples();
         Samples stopped = new Samples();
+        Map<Long, Integer> termsPerLoss = new java.util.TreeMap<>();
         System.out.println("ECS + 3 servers per round; election timeout 400-800 ms; heartbeat 100 ms");
         for (int round = 0; round < rounds; round++) {
             Path base = Files.createTempDirectory("ringkv-failover-");
@@ -56,17 +58,22 @@ public final class FailoverBench {
                 all.add(first);
                 DetectionBench.require(cluster.awaitStatus(s -> s.term() > 1 && ProcessCluster.healed(3).test(s),
                         Duration.ofSeconds(30)), "did not heal under the elected ECS");
+                long term = termsTaken(cluster, 1, termsPerLoss);
                 // SIGSTOP of the server holding the role: no connection breaks, only the heartbeats stop
                 ServerAddress paused = cluster.currentEcs();
-                double stop = killAndTime(cluster, cluster.node(paused), cluster.status().term(), true);
+                double stop = killAndTime(cluster, cluster.node(paused), term, true);
                 stopped.add(stop);
                 cluster.resume(cluster.node(paused)); // it learns the newer term, steps down, serves on
                 DetectionBench.require(cluster.awaitStatus(s -> !s.ecs().equals(paused.toString())
                         && ProcessCluster.healed(3).test(s), Duration.ofSeconds(30)), "did not heal after the pause");
+                term = termsTaken(cluster, term, termsPerLoss);
                 ServerAddress host = cluster.currentEcs();
-                double second = killAndTime(cluster, cluster.node(host), cluster.status().term(), false);
+                double second = killAndTime(cluster, cluster.node(host), term, false);
                 hosted.add(second);
                 all.add(second);
+                DetectionBench.require(cluster.awaitStatus(s -> !s.ecs().equals(host.toString())
+                        && ProcessCluster.healed(2).test(s), Duration.ofSeconds(30)), "did not heal after the second kill");
+                termsTaken(cluster, term, termsPerLoss);
                 System.out.printf(Locale.ROOT, "round %2d: SIGKILL dedicated ECS -> new term heard in %6.1f ms; "
                         + "SIGSTOP ECS server -> %6.1f ms; SIGKILL ECS server -> %6.1f ms%n", round + 1, first, stop, second);
             }
@@ -76,6 +83,18 @@ public final class FailoverBench {
         System.out.println("SIGKILL of the server holding the role -> new term's first heartbeat: " + hosted.summary());
         System.out.println("all " + all.size() + " kills: " + all.summary());
         System.out.println("SIGSTOP of the server holding the role -> new term's first heartbeat: " + stopped.summary());
+        System.out.println("terms per ECS loss, once healed (1 = one election): " + termsPerLoss);
+    }
+
+    /**
+     * Counts how many terms the last ECS loss took (the healed cluster's term minus {@code before}: 1 is one
+     * election, more is a rival or a failed takeover) and returns the current term.
+     */
+    private static long termsTaken(ProcessCluster cluster, long before, Map<Long, Integer> termsPerLoss)
+            throws IOException, InterruptedException {
+        long now = cluster.status().term();
+        termsPerLoss.merge(now - before, 1, Integer::sum);
+        return now;
     }
 
     /** SIGKILLs (or SIGSTOPs) {@code victim}; returns ms until a surviving server follows a newer term's ECS than {@code term}. */
