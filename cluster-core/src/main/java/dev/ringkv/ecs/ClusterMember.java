@@ -132,18 +132,23 @@ public final class ClusterMember implements NodeLogic, Election.Host {
     }
 
     @Override
+    public Ring electorate() {
+        return kv.isServing() ? kv.ring() : kv.rememberedRing();
+    }
+
+    @Override
     public boolean hostsEcs() {
         return ecs != null;
     }
 
     @Override
-    public void elected(long term) {
+    public void elected(long term, Ring won) {
         if (ecs != null) {
             LOG.warn("{} leaves the ECS role of term {} for term {}", ctx.self(), ecs.term(), term);
         }
         Local context = new Local();
         Ecs role = new Ecs(context, ecsConfig.withReplicas(kv.configuredReplicas()),
-                new Ecs.Takeover(term, kv.ring(), kv.settledRing()));
+                new Ecs.Takeover(term, kv.isServing() ? kv.ring() : won, kv.settledRing()));
         context.owner = role;
         ecs = role;
         role.onDeposed(why -> stepDown(role, why));

@@ -57,11 +57,17 @@ public final class Election {
         /** True while the server is a member serving its ranges. */
         boolean isServing();
 
+        /**
+         * The ring this server may stand for election by: the one it serves under; else, restarted and not
+         * admitted yet, the ring it remembers being a member of (see {@code KvNode.rememberedRing}); else null.
+         */
+        Ring electorate();
+
         /** True while this server itself holds the ECS role. */
         boolean hostsEcs();
 
-        /** This server won the election for {@code term}: it must take the ECS role now. */
-        void elected(long term);
+        /** This server won the election for {@code term}, by {@code ring}: it must take the ECS role now. */
+        void elected(long term, Ring ring);
     }
 
     private final NodeContext ctx;
@@ -150,6 +156,11 @@ public final class Election {
 
     public long term() {
         return term;
+    }
+
+    /** The newest ring version this server installed (kept across restarts). */
+    public long ringVersion() {
+        return ringVersion;
     }
 
     /** The ECS this server follows (the bootstrap address until one is heard). */
@@ -281,7 +292,8 @@ public final class Election {
     private void tick() {
         long now = ctx.now();
         long late = now - timerDueAt;
-        if (late > minMillis / 2 && !host.hostsEcs() && host.isServing() && now >= deadline) {
+        Ring electorate = host.electorate();
+        if (late > minMillis / 2 && !host.hostsEcs() && electorate != null && now >= deadline) {
             // this process did not run (paused, starved, a long GC): the ECS's silence may be ours — its
             // heartbeats may be waiting in our socket — so read them before blaming it (issue 18)
             LOG.info("{} was stalled for {} ms; giving the ECS {} a full timeout before standing for election",
@@ -291,7 +303,7 @@ public final class Election {
             arm();
             return;
         }
-        if (host.hostsEcs() || !host.isServing() || retired) {
+        if (host.hostsEcs() || electorate == null || retired) {
             deadline = Math.max(deadline, now + minMillis);
         } else if (now >= deadline) {
             LOG.warn("{} no heartbeat from the ECS {} for {} ms: standing for election in term {}", ctx.self(), ecs,
@@ -299,14 +311,13 @@ public final class Election {
             // the next try, if this one fails (a split vote): random again, or two candidates stay in lockstep
             deadline = now + (ecsGone ? minMillis / 4 + (long) (ctx.random().nextDouble() * Math.max(1, minMillis / 2))
                     : timeout());
-            begin(PRE, term + 1);
+            begin(PRE, term + 1, electorate);
         }
         timer = null;
         arm();
     }
 
-    private void begin(String kind, long t) {
-        Ring ring = host.ring();
+    private void begin(String kind, long t, Ring ring) {
         round = new Round(kind, t, ring);
         round.granted.add(ctx.self());
         if (VOTE.equals(kind)) {
@@ -352,13 +363,13 @@ public final class Election {
             return;
         }
         if (PRE.equals(r.kind)) {
-            begin(VOTE, r.term);
+            begin(VOTE, r.term, r.ring);
         } else {
             round = null;
             LOG.warn("{} elected ECS for term {} with {} of {} votes", ctx.self(), r.term, r.granted.size(),
                     r.ring.size());
             follow(ctx.self(), r.term);
-            host.elected(r.term);
+            host.elected(r.term, r.ring);
         }
     }
 
@@ -409,8 +420,8 @@ public final class Election {
         round = null;
         deadline = ctx.now() + timeout();
         if (successor.equals(ctx.self()) && !retired && host != null && !host.hostsEcs() && host.isServing()
-                && host.ring() != null && host.ring().contains(ctx.self())) {
-            begin(VOTE, term + 1);
+                && host.ring().contains(ctx.self())) {
+            begin(VOTE, term + 1, host.ring());
         }
         arm();
     }

@@ -198,8 +198,49 @@ public final class KvNode implements NodeLogic {
     }
 
     private static final String MEMBERS_RECORD = "members";
+    private static final String REPLICAS_RECORD = "replicas";
+
+    /**
+     * The cluster's copies per key, as the rings carry them, kept across a restart: a restarted server that
+     * takes the ECS role before any ring reaches it must run the cluster with them, not with one copy.
+     */
+    private void saveReplicas(int n) {
+        if (n != replicas) {
+            replicas = n;
+            if (!config.standalone()) {
+                store.control().save(REPLICAS_RECORD, String.valueOf(n));
+            }
+        }
+    }
+
+    /**
+     * The ring this server last installed as remembered across a restart — the members saved on each change and
+     * the newest version it installed — if it is a member of it and has not joined since it started; else null.
+     * After a whole-cluster restart that followed a failover, nobody serves until an ECS admits them, and the
+     * restarted dedicated ECS is deposed by servers remembering the newer term: a restarted member stands for
+     * election by this ring when no ECS speaks (issue 18). Voters still grant only to a candidate whose ring
+     * version is at least theirs, so it cannot win with a ring older than the newest a majority installed.
+     */
+    public Ring rememberedRing() {
+        if (joined || savedMembers.isEmpty()) {
+            return null;
+        }
+        java.util.List<ServerAddress> members = new ArrayList<>();
+        for (String a : savedMembers.split(" ")) {
+            members.add(ServerAddress.parse(a));
+        }
+        if (!members.contains(ctx.self())) {
+            return null;
+        }
+        long version = election.ringVersion();
+        return new Ring(version, Math.min(version / Ring.VERSIONS_PER_TERM, election.term()), members);
+    }
 
     private void loadCandidates() {
+        String copies = store.control().load(REPLICAS_RECORD);
+        if (copies != null && !copies.isBlank()) {
+            replicas = Integer.parseInt(copies.trim());
+        }
         candidates.addAll(config.bootstrap());
         String saved = store.control().load(MEMBERS_RECORD);
         if (saved != null && !saved.isBlank()) {
@@ -570,7 +611,7 @@ public final class KvNode implements NodeLogic {
                 }
             }
             case Msg.RING -> {
-                replicas = Msg.ringReplicas(msg);
+                saveReplicas(Msg.ringReplicas(msg));
                 if (preJoin) {
                     if (preJoinPending == 0) {
                         preJoinHandOff(Msg.parseRing(msg));

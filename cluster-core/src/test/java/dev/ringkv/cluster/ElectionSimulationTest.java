@@ -238,4 +238,45 @@ class ElectionSimulationTest {
             }
         });
     }
+
+    /**
+     * Issue 18: the dedicated ECS died, a server took the role in term 2, then the whole cluster stopped and
+     * was started again. The restarted dedicated ECS (term 1) is deposed by servers that remember term 2, and
+     * no restarted server stood (only a serving member may, and nobody serves before an ECS admits it): the
+     * cluster stayed without an ECS. A restarted member that remembers its ring stands once no ECS speaks.
+     */
+    @Test
+    void theWholeClusterRestartedAfterAFailoverElectsAnEcsAndServesEveryKey() {
+        Seeds.run(5, 37_000, seed -> {
+            try (SimCluster c = ClusterSimulationTest.start(seed, 3)) {
+                List<ServerAddress> servers = c.upMembers();
+                for (int i = 0; i < 30; i++) {
+                    assertEquals(RespValue.OK, c.call(servers.get(i % servers.size()), "SET", "k" + i, "v" + i));
+                }
+                c.sim.crash(SimCluster.ECS);
+                assertTrue(c.sim.runUntil(() -> c.ecsTerm() > 1, 5_000), "nobody took over");
+                assertTrue(c.awaitSettled(30_000), "no settled ring under the elected ECS: " + ClusterSimulationTest.describe(c));
+                for (ServerAddress s : servers) {
+                    c.sim.crash(s);
+                }
+                c.sim.runFor(1_000);
+                c.sim.restart(SimCluster.ECS);
+                for (ServerAddress s : servers) {
+                    c.sim.restart(s);
+                }
+                assertTrue(c.awaitSettled(60_000), "no working ECS after the whole cluster restarted: "
+                        + ClusterSimulationTest.describe(c));
+                // the restarted server that took the role kept the cluster's copies per key (it had learned them
+                // from rings before the restart; the first version of the fix ran the cluster with one copy)
+                assertEquals(3, c.ecs().replicationFactor(), "copies per key after the restart");
+                for (ServerAddress s : servers) {
+                    assertEquals(3, c.server(s).replicationFactor(), "copies per key at " + s);
+                }
+                for (int i = 0; i < 30; i++) {
+                    assertEquals(RespValue.bulk("v" + i), c.call(servers.get((i + 1) % servers.size()), "GET", "k" + i));
+                }
+                c.assertSafe();
+            }
+        });
+    }
 }
