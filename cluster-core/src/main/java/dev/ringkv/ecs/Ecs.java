@@ -204,11 +204,18 @@ public final class Ecs implements NodeLogic {
         for (int i = 1; i < order.size(); i++) {
             ServerAddress a = order.get(Math.floorMod(self + i, order.size()));
             Member m = members.get(a);
-            if (m != null && m.state == MemberState.UP && answeredRecently(m) && m.ringVersionSeen >= ring.version()) {
+            if (m != null && m.state == MemberState.UP && answeredRecently(m) && m.ringVersionSeen >= ring.version()
+                    && !leaving(a) && m.fencedAt == 0) {
                 return a;
             }
         }
         return null;
+    }
+
+    /** True if {@code a} asked to leave: its leave is queued or under way (it must not be handed the role). */
+    private boolean leaving(ServerAddress a) {
+        return plan != null && plan.kind == Plan.Kind.LEAVE && a.equals(plan.subject)
+                || queue.stream().anyMatch(r -> r.kind == Plan.Kind.LEAVE && a.equals(r.subject));
     }
 
     /**

@@ -303,6 +303,17 @@ public final class Election {
             arm();
             return;
         }
+        Round open = round;
+        if (open != null && VOTE.equals(open.kind) && open.term == term && !host.hostsEcs()) {
+            // ask again whoever has not granted yet, as Raft resends RequestVote: a voter that refused because its
+            // RESIGN had not arrived yet (the successor's request overtook it) grants now; one that already granted
+            // grants again, changing nothing (review of the hand-over: two terms per hand-over otherwise)
+            for (ServerAddress m : open.ring.members()) {
+                if (!open.granted.contains(m)) {
+                    ctx.send(m, Msg.of(Msg.VOTE_REQ, VOTE, open.term, ctx.self(), open.ring.version()));
+                }
+            }
+        }
         if (host.hostsEcs() || electorate == null || retired) {
             deadline = Math.max(deadline, now + minMillis);
         } else if (now >= deadline) {

@@ -334,9 +334,9 @@ public final class KvNode implements NodeLogic {
             return;
         }
         if (handOver.getAsBoolean()) {
-            // this server held the ECS role: it handed it over, and leaves through the new ECS once it follows it
+            // this server held the ECS role: it handed it over, and leaves through the new ECS once that one leases it
             election.retire();
-            leaveOnceFollowing(election.ecsTerm(), whenLeft, ctx.now() + HAND_OVER_WAIT_MILLIS);
+            leaveOnceFollowing(election.ecsTerm(), whenLeft);
             return;
         }
         if (!hasLease() && leaseExpected()) {
@@ -361,9 +361,6 @@ public final class KvNode implements NodeLogic {
         });
     }
 
-    /** How long a server that handed the ECS role over waits to follow the new ECS before leaving without it. */
-    static final long HAND_OVER_WAIT_MILLIS = 5_000;
-
     /**
      * Set by a host that can hold the ECS role: called as this server starts to leave, it hands the role to
      * another server if this one holds it, and says whether it did.
@@ -374,12 +371,18 @@ public final class KvNode implements NodeLogic {
         this.handOver = h;
     }
 
-    private void leaveOnceFollowing(long handedOverTerm, Runnable whenLeft, long until) {
-        if (election.ecsTerm() > handedOverTerm && !ctx.self().equals(election.ecs()) || ctx.now() >= until) {
+    /**
+     * Asks the new ECS to let this server leave once it follows one and holds its lease. Not before: the new ECS
+     * heartbeats before its ring arrives, and a leave without a lease stops as a crash would — the hand-over would
+     * then cost the cluster a member it counts in its majority (review of the hand-over: with the successor dead
+     * too, 2 of 4 left and no majority). It waits as long as it takes: the process's own leave timeout bounds it.
+     */
+    private void leaveOnceFollowing(long handedOverTerm, Runnable whenLeft) {
+        if (election.ecsTerm() > handedOverTerm && !ctx.self().equals(election.ecs()) && hasLease()) {
             leave(whenLeft);
             return;
         }
-        ctx.schedule(10, () -> leaveOnceFollowing(handedOverTerm, whenLeft, until));
+        ctx.schedule(10, () -> leaveOnceFollowing(handedOverTerm, whenLeft));
     }
 
     /**
