@@ -143,7 +143,9 @@ public final class Ecs implements NodeLogic {
         }
         long now = ctx.now();
         for (ServerAddress m : ring.members()) {
-            members.put(m, new Member(m, MemberState.UP, now, config.heartbeatMillis()));
+            Member member = new Member(m, MemberState.UP, now, config.heartbeatMillis());
+            member.leaseEndsBy = now + leaseMillis(); // what the ECS before this one may have granted
+            members.put(m, member);
         }
         if (takeover == null) {
             LOG.info("{} ECS in term {} with ring version {} ({} servers)", ctx.self(), term, ring.version(), ring.size());
@@ -302,7 +304,7 @@ public final class Ecs implements NodeLogic {
             for (Member m : members.values()) {
                 if (m.state != MemberState.DOWN && m.fencedAt == 0 && m.lastAckedSeq > 0
                         && m.ringVersionSeen >= ring.version()) {
-                    ctx.send(m.address, Msg.of(Msg.LEASE, term, m.lastAckedSeq, leaseMillis(), ring.version()));
+                    ctx.send(m.address, Msg.of(Msg.LEASE, term, m.lastAckedSeq, grant(m), ring.version()));
                 }
             }
         }
@@ -447,13 +449,13 @@ public final class Ecs implements NodeLogic {
     private void heartbeat() {
         long now = ctx.now();
         sent(++hbSeq, now);
-        long lease = mayGrantLeases() ? leaseMillis() : 0;
+        boolean leases = mayGrantLeases();
         for (Member m : members.values()) {
-            long leaseOf = m.fencedAt == 0 ? lease : 0;
             boolean down = m.state == MemberState.DOWN;
             if (down && now - m.stateSince > DOWN_HEARTBEAT_MILLIS) {
                 continue;
             }
+            long leaseOf = leases && m.fencedAt == 0 && !down ? grant(m) : 0;
             // the lease is for this ring: a server takes it only once it holds the same ring (see KvNode)
             ctx.send(m.address, Msg.of(Msg.HB, term, hbSeq, down ? 0 : m.lastAckedSeq, ring.version(), leaseOf,
                     fullyReplicatedVersion()));
@@ -466,6 +468,43 @@ public final class Ecs implements NodeLogic {
      */
     private long leaseMillis() {
         return config.timeoutMillis() - Math.max(1, config.heartbeatMillis() / 4);
+    }
+
+    /** Answers recorded before a member's lease is fitted to its history (see {@link #leaseFor}). */
+    static final int LEASE_HISTORY = 20;
+
+    /**
+     * The lease {@code m} is granted (issue 18): long enough to bridge the longest gap between its answers in the
+     * last ~10 s ({@link PhiAccrual#WINDOW} answers) plus a fifth of a heartbeat, at least 1.2 heartbeats — about
+     * 125 ms on a calm link, so a crashed server's lease, and with it its time in the ring, ends soon — and at most
+     * {@link #leaseMillis()} (375 ms), which a jittery link or a member with little history gets.
+     */
+    long leaseFor(Member m) {
+        long most = leaseMillis();
+        if (m.answers.count() < LEASE_HISTORY) {
+            return most;
+        }
+        long hb = config.heartbeatMillis();
+        return Math.min(most, Math.max(hb * 6 / 5, m.answers.longest() + hb / 5));
+    }
+
+    /** The lease {@code member} would be granted now (0 if it is not a member): for tests and status. */
+    public long leaseOf(ServerAddress member) {
+        Member m = members.get(member);
+        return m == null ? 0 : leaseFor(m);
+    }
+
+    /** Grants {@code m} its lease for its newest acknowledgement: returns the length, and records how long it may last. */
+    private long grant(Member m) {
+        long lease = leaseFor(m);
+        // the member sent that acknowledgement no later than it arrived (m.lastAck, which only moves later)
+        m.leaseEndsBy = Math.max(m.leaseEndsBy, m.lastAck + lease);
+        return lease;
+    }
+
+    /** Leeway past a lease's end before its holder may be declared DOWN: clocks run at slightly different rates. */
+    private long leaseMarginMillis() {
+        return Math.max(1, config.heartbeatMillis() / 4);
     }
 
     /**
@@ -504,6 +543,7 @@ public final class Ecs implements NodeLogic {
             for (Member m : members.values()) {
                 m.lastAck += stalled;
                 m.lastAnswer += stalled;
+                m.leaseEndsBy += stalled;
             }
         }
         for (Member m : new ArrayList<>(members.values())) {
@@ -513,14 +553,10 @@ public final class Ecs implements NodeLogic {
             long silent = now - m.lastAck;
             long unanswered = now - m.lastAnswer;
             double phi = m.answers.phi(unanswered);
-            if (silent > config.timeoutMillis() && !convicted(m, unanswered, phi)) {
-                // its lease has run out, but this silence is one its history has shown before (a loaded machine,
-                // a slow link): late, not dead — it stays SUSPECT, out of the quorum, and is given more time
-                if (m.state == MemberState.UP) {
-                    setState(m, MemberState.SUSPECT, "silent for " + silent + " ms, late as it has been before"
-                            + String.format(java.util.Locale.ROOT, " (phi %.1f)", phi));
-                }
-            } else if (silent > config.timeoutMillis()) {
+            // its lease has run out: however long the ECS granted it (adapted to its history; the timeout's
+            // worth at most), the member cannot be serving any more
+            boolean leaseOver = now > m.leaseEndsBy + leaseMarginMillis() && silent > config.heartbeatMillis();
+            if (leaseOver && convicted(m, unanswered, phi)) {
                 String keep = hasQuorum() && committed() ? keepInRing(m) : null;
                 if (hasQuorum() && committed() && keep == null) {
                     declareDown(m, "no heartbeat reply for " + silent + " ms");
@@ -541,6 +577,13 @@ public final class Ecs implements NodeLogic {
                     LOG.warn("{} {} is silent, but fewer than a majority of the ring's servers answer this ECS: "
                             + "not acting (no leases, no ring changes) until they do", ctx.self(), m.address);
                     events.add("ecs", "no majority of servers answers: not acting (is this ECS cut off?)");
+                }
+            } else if (silent > config.timeoutMillis() && !convicted(m, unanswered, phi)) {
+                // its lease has run out, but this silence is one its history has shown before (a loaded machine,
+                // a slow link): late, not dead — it stays SUSPECT, out of the quorum, and is given more time
+                if (m.state == MemberState.UP) {
+                    setState(m, MemberState.SUSPECT, "silent for " + silent + " ms, late as it has been before"
+                            + String.format(java.util.Locale.ROOT, " (phi %.1f)", phi));
                 }
             } else if (phi >= SUSPECT_PHI && m.state == MemberState.UP) {
                 setState(m, MemberState.SUSPECT, "silent for " + silent + " ms"
@@ -853,7 +896,7 @@ public final class Ecs implements NodeLogic {
         } else if (mayGrantLeases() && m.fencedAt == 0) {
             // renew the lease now rather than with the next heartbeat: one round trip after each
             // acknowledgement, so only a silence close to the timeout can let it lapse
-            ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, leaseMillis(), ring.version()));
+            ctx.send(a, Msg.of(Msg.LEASE, term, seqAcked, grant(m), ring.version()));
         }
         m.keys = keys;
         m.bytes = bytes;
@@ -897,6 +940,7 @@ public final class Ecs implements NodeLogic {
             }
             if (m == null || m.state == MemberState.DOWN) {
                 Member joiner = new Member(r.subject, MemberState.JOINING, ctx.now(), config.heartbeatMillis());
+                joiner.leaseEndsBy = ctx.now() + leaseMillis(); // a rejoiner may hold a lease from before its DOWN
                 members.put(r.subject, joiner);
                 probe(r.subject); // its answer counts it for the quorum of the ring it is about to join
                 events.add("member", r.subject + " asked to join");

@@ -8,6 +8,12 @@ final class Member {
     MemberState state;
     long lastAck;
     /**
+     * No lease this ECS granted the member lasts past this (its acknowledgement's arrival + the lease length; a
+     * new or restarted ECS starts from now + the longest lease, for the leases of the ECS before it): it may be
+     * declared DOWN only after it, plus a margin (issue 18: a lease adapted to the member's history).
+     */
+    long leaseEndsBy;
+    /**
      * When the ECS sent the newest heartbeat this member answered (never adjusted for the ECS's own
      * stalls): the basis of the quorum.
      */

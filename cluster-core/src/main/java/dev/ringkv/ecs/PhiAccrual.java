@@ -50,6 +50,20 @@ final class PhiAccrual {
         sumOfSquares += v * v;
     }
 
+    /** Intervals recorded so far (at most {@link #WINDOW}). */
+    int count() {
+        return count;
+    }
+
+    /** The longest interval in the window (0 before the first). */
+    long longest() {
+        long max = 0;
+        for (int i = 0; i < count; i++) {
+            max = Math.max(max, intervals[i]);
+        }
+        return max;
+    }
+
     double mean() {
         return count == 0 ? firstMean : (double) sum / count;
     }

@@ -92,6 +92,29 @@ class ClusterSimulationTest {
         });
     }
 
+    /**
+     * Issue 18: a server that has answered every heartbeat promptly for a while is leased for little more than a
+     * heartbeat's gap (its lease fits its history), so once it crashes it is out of the ring within ~0.2 s, not
+     * the timeout's 0.4 s — still never before the lease it may hold has run out.
+     */
+    @Test
+    void aCrashedServerWithACalmHistoryIsOutOfTheRingSoon() {
+        Seeds.run(20, 11_500, seed -> {
+            try (SimCluster c = start(seed, 3)) {
+                c.sim.runFor(3_000); // a history of prompt answers
+                ServerAddress victim = c.upMembers().get(2);
+                long lease = c.ecs().leaseOf(victim);
+                assertTrue(lease < 200, "a calm member's lease: " + lease + " ms");
+                c.sim.crash(victim);
+                long crashedAt = c.sim.now();
+                assertTrue(c.sim.runUntil(() -> !c.ecs().ring().contains(victim), 2_000), "the crash was never noticed");
+                long detected = c.sim.now() - crashedAt;
+                assertTrue(detected <= 200, "detected after " + detected + " ms (lease " + lease + " ms)");
+                assertTrue(c.safetyViolations.isEmpty(), "safety: " + c.safetyViolations);
+            }
+        });
+    }
+
     @Test
     void aPausedEcsIsReplacedByAnElectedServerAndStepsDownWhenItResumes() {
         Seeds.run(20, 13_000, seed -> {
