@@ -474,10 +474,13 @@ public final class Ecs implements NodeLogic {
     static final int LEASE_HISTORY = 20;
 
     /**
-     * The lease {@code m} is granted (issue 18): long enough to bridge the longest gap between its answers in the
-     * last ~10 s ({@link PhiAccrual#WINDOW} answers) plus a fifth of a heartbeat, at least 1.2 heartbeats — about
-     * 125 ms on a calm link, so a crashed server's lease, and with it its time in the ring, ends soon — and at most
-     * {@link #leaseMillis()} (375 ms), which a jittery link or a member with little history gets.
+     * The lease {@code m} is granted (issue 18): long enough to bridge, from one acknowledgement's sending, the
+     * longest gap between its answers in the last ~10 s ({@link PhiAccrual#WINDOW} answers) plus the longest round
+     * trip (the renewal of the next acknowledgement comes back one round trip after it), plus a fifth of a
+     * heartbeat; at least 1.2 heartbeats — about 125 ms on a calm loopback link, so a crashed server's lease, and
+     * with it its time in the ring, ends soon — and at most {@link #leaseMillis()} (375 ms), which a jittery or slow
+     * link or a member with little history gets. One renewal lost leaves the server without a lease for about a
+     * heartbeat: its commands wait for the next one rather than fail (see {@code KvNode.leaseExpected}).
      */
     long leaseFor(Member m) {
         long most = leaseMillis();
@@ -485,7 +488,7 @@ public final class Ecs implements NodeLogic {
             return most;
         }
         long hb = config.heartbeatMillis();
-        return Math.min(most, Math.max(hb * 6 / 5, m.answers.longest() + hb / 5));
+        return Math.min(most, Math.max(hb * 6 / 5, m.answers.longest() + m.roundTrips.max() + hb / 5));
     }
 
     /** The lease {@code member} would be granted now (0 if it is not a member): for tests and status. */
@@ -547,48 +550,7 @@ public final class Ecs implements NodeLogic {
             }
         }
         for (Member m : new ArrayList<>(members.values())) {
-            if (m.state == MemberState.DOWN) {
-                continue;
-            }
-            long silent = now - m.lastAck;
-            long unanswered = now - m.lastAnswer;
-            double phi = m.answers.phi(unanswered);
-            // its lease has run out: however long the ECS granted it (adapted to its history; the timeout's
-            // worth at most), the member cannot be serving any more
-            boolean leaseOver = now > m.leaseEndsBy + leaseMarginMillis() && silent > config.heartbeatMillis();
-            if (leaseOver && convicted(m, unanswered, phi)) {
-                String keep = hasQuorum() && committed() ? keepInRing(m) : null;
-                if (hasQuorum() && committed() && keep == null) {
-                    declareDown(m, "no heartbeat reply for " + silent + " ms");
-                } else if (keep != null) {
-                    if (now - lastNoQuorumLog >= 1_000) {
-                        lastNoQuorumLog = now;
-                        LOG.warn("{} {} is silent, but stays in the ring (its keys unavailable): {}", ctx.self(),
-                                m.address, keep);
-                    }
-                } else if (hasQuorum()) {
-                    if (now - lastNoQuorumLog >= 1_000) {
-                        lastNoQuorumLog = now;
-                        LOG.warn("{} {} is silent, but ring version {} has not reached a majority of its servers yet: "
-                                + "no further ring change until it does", ctx.self(), m.address, ring.version());
-                    }
-                } else if (now - lastNoQuorumLog >= 1_000) {
-                    lastNoQuorumLog = now;
-                    LOG.warn("{} {} is silent, but fewer than a majority of the ring's servers answer this ECS: "
-                            + "not acting (no leases, no ring changes) until they do", ctx.self(), m.address);
-                    events.add("ecs", "no majority of servers answers: not acting (is this ECS cut off?)");
-                }
-            } else if (silent > config.timeoutMillis() && !convicted(m, unanswered, phi)) {
-                // its lease has run out, but this silence is one its history has shown before (a loaded machine,
-                // a slow link): late, not dead — it stays SUSPECT, out of the quorum, and is given more time
-                if (m.state == MemberState.UP) {
-                    setState(m, MemberState.SUSPECT, "silent for " + silent + " ms, late as it has been before"
-                            + String.format(java.util.Locale.ROOT, " (phi %.1f)", phi));
-                }
-            } else if (phi >= SUSPECT_PHI && m.state == MemberState.UP) {
-                setState(m, MemberState.SUSPECT, "silent for " + silent + " ms"
-                        + String.format(java.util.Locale.ROOT, " (phi %.1f)", phi));
-            }
+            judge(m, now);
         }
         reachability.takeOutFenced(now, this::declareDown);
         resendUnansweredStarts(plan, now);
@@ -607,6 +569,59 @@ public final class Ecs implements NodeLogic {
             startRepair();
         }
         ctx.schedule(interval, this::check);
+    }
+
+    /** One member's silence, judged (see {@link #check}): SUSPECT, DOWN, or nothing. */
+    private void judge(Member m, long now) {
+        if (m.state == MemberState.DOWN) {
+            return;
+        }
+        long silent = now - m.lastAck;
+        long unanswered = now - m.lastAnswer;
+        double phi = m.answers.phi(unanswered);
+        // its lease has run out: however long the ECS granted it (adapted to its history; the timeout's
+        // worth at most), the member cannot be serving any more
+        boolean leaseOver = now > m.leaseEndsBy + leaseMarginMillis() && silent > config.heartbeatMillis();
+        if (leaseOver && m.unreachable > 0 && m.lastRefusedAt <= m.leaseEndsBy
+                && now - m.probedAt >= config.heartbeatMillis() / 2) {
+            // refused while it may still have held its lease — a brief refusal on a link that has healed
+            // since would convict a live server: ask again now, and only a refusal from here on counts
+            m.probedAt = now;
+            probe(m.address);
+        }
+        if (leaseOver && convicted(m, unanswered, phi)) {
+            String keep = hasQuorum() && committed() ? keepInRing(m) : null;
+            if (hasQuorum() && committed() && keep == null) {
+                declareDown(m, "no heartbeat reply for " + silent + " ms");
+            } else if (keep != null) {
+                if (now - lastNoQuorumLog >= 1_000) {
+                    lastNoQuorumLog = now;
+                    LOG.warn("{} {} is silent, but stays in the ring (its keys unavailable): {}", ctx.self(),
+                            m.address, keep);
+                }
+            } else if (hasQuorum()) {
+                if (now - lastNoQuorumLog >= 1_000) {
+                    lastNoQuorumLog = now;
+                    LOG.warn("{} {} is silent, but ring version {} has not reached a majority of its servers yet: "
+                            + "no further ring change until it does", ctx.self(), m.address, ring.version());
+                }
+            } else if (now - lastNoQuorumLog >= 1_000) {
+                lastNoQuorumLog = now;
+                LOG.warn("{} {} is silent, but fewer than a majority of the ring's servers answer this ECS: "
+                        + "not acting (no leases, no ring changes) until they do", ctx.self(), m.address);
+                events.add("ecs", "no majority of servers answers: not acting (is this ECS cut off?)");
+            }
+        } else if (silent > config.timeoutMillis() && !convicted(m, unanswered, phi)) {
+            // its lease has run out, but this silence is one its history has shown before (a loaded machine,
+            // a slow link): late, not dead — it stays SUSPECT, out of the quorum, and is given more time
+            if (m.state == MemberState.UP) {
+                setState(m, MemberState.SUSPECT, "silent for " + silent + " ms, late as it has been before"
+                        + String.format(java.util.Locale.ROOT, " (phi %.1f)", phi));
+            }
+        } else if (phi >= SUSPECT_PHI && m.state == MemberState.UP) {
+            setState(m, MemberState.SUSPECT, "silent for " + silent + " ms"
+                    + String.format(java.util.Locale.ROOT, " (phi %.1f)", phi));
+        }
     }
 
     /** A transfer start its source has not answered (every source answers at once with its entry count) this long is sent again. */
@@ -642,9 +657,11 @@ public final class Ecs implements NodeLogic {
     /**
      * May a member silent for {@code silent} ms (longer than its lease) be taken for dead (issue 18)?
      * <ul>
-     *   <li>At once if its connection was refused or reset since its last answer: a live process, however
-     *       starved, has its connections accepted by its kernel, so a refusal means no process listens (a
-     *       crash) — or a firewall, which is why it still waits for the lease (issue 17);</li>
+     *   <li>At once if its connection was refused or reset since its last answer, and again after its lease ran
+     *       out (a refusal while it may still have held it is asked again then: one on a link that has healed since
+     *       convicted a live server once leases were short): a live process, however starved, has its connections
+     *       accepted by its kernel, so a refusal means no process listens (a crash) — or a firewall, which is why
+     *       it still waits for the lease (issue 17);</li>
      *   <li>else once silent for two timeouts and its history makes such a silence unlikely
      *       ({@link #CONVICT_PHI}): a stall (a loaded machine, a long GC, SIGSTOP) is not a death, and a
      *       member that has been answering late all along gets as long as its history asks for;</li>
@@ -652,7 +669,7 @@ public final class Ecs implements NodeLogic {
      * </ul>
      */
     private boolean convicted(Member m, long silent, double phi) {
-        return m.unreachable > 0 || silent > 10 * config.timeoutMillis()
+        return m.unreachable > 0 && m.lastRefusedAt > m.leaseEndsBy || silent > 10 * config.timeoutMillis()
                 || silent > 2 * config.timeoutMillis() && phi >= CONVICT_PHI;
     }
 
@@ -664,14 +681,31 @@ public final class Ecs implements NodeLogic {
             return;
         }
         // Evidence that hastens a probe, never a verdict (DESIGN §1): a firewall or a partition refuses
-        // connections to a live server that may still hold its lease and serve. It goes DOWN only in
-        // check(), once silent for the timeout (its lease has run out) and while this ECS has a majority.
+        // connections to a live server that may still hold its lease and serve. It goes DOWN only once its
+        // lease has run out, refused again after that, and while this ECS has a majority (see judge).
+        long now = ctx.now();
         m.unreachable++;
+        m.lastRefusedAt = now;
         if (m.state == MemberState.UP) {
             setState(m, MemberState.SUSPECT, "connection refused or reset");
         }
         if (m.unreachable == 1) {
             probe(peer); // once per silence: heartbeats go on asking every heartbeat interval
+        }
+        if (deposed || waitingForMajority) {
+            return;
+        }
+        long leaseOverAt = m.leaseEndsBy + leaseMarginMillis() + 1;
+        if (now >= leaseOverAt) {
+            judge(m, now); // fresh evidence after its lease: no need to wait for the next check
+        } else if (m.unreachable == 1) {
+            // ask again the moment its lease has run out (a crashed server is then out of the ring at once,
+            // not up to a check interval later): the refusal to that probe is the evidence that counts
+            ctx.schedule(leaseOverAt - now, () -> {
+                if (members.get(peer) == m && m.state != MemberState.DOWN && m.unreachable > 0 && !deposed) {
+                    judge(m, ctx.now());
+                }
+            });
         }
     }
 
@@ -876,6 +910,7 @@ public final class Ecs implements NodeLogic {
             return;
         }
         m.lastAckedSeq = seqAcked;
+        m.roundTrips.add(ctx.now() - sentAt);
         long gap = ctx.now() - m.lastAnswer;
         if (ctx.now() - lastCheckAt <= config.heartbeatMillis() && gap >= config.heartbeatMillis() / 2) {
             // Not recorded: after a stall of this ECS, the answers queued meanwhile, read before check() credits

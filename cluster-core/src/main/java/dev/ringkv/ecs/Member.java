@@ -13,6 +13,12 @@ final class Member {
      * declared DOWN only after it, plus a margin (issue 18: a lease adapted to the member's history).
      */
     long leaseEndsBy;
+    /** When its connection was last refused or reset (see {@code Ecs.convicted}: only a refusal after its lease counts). */
+    long lastRefusedAt = Long.MIN_VALUE / 2;
+    /** When it was last probed for fresh evidence after its lease ran out. */
+    long probedAt = Long.MIN_VALUE / 2;
+    /** The round trips of its recent heartbeats (heartbeat sent → answer arrived): a lease must cover one. */
+    final RecentMax roundTrips = new RecentMax();
     /**
      * When the ECS sent the newest heartbeat this member answered (never adjusted for the ECS's own
      * stalls): the basis of the quorum.
