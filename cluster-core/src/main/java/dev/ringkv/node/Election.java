@@ -95,6 +95,8 @@ public final class Election {
     private long ringVersion;
     /** This server is leaving: it never stands for election again. */
     private boolean retired;
+    /** The last refusal logged (candidate, kind, term, reason): repeats of it are not logged again. */
+    private String lastRefusal = "";
 
     private static final class Round {
         final String kind;
@@ -479,7 +481,12 @@ public final class Election {
             String why = ecsAlive ? "the ECS is alive" : backedAnother
                     ? "voted for " + grantedTo + " " + (ctx.now() - grantedAt) + " ms ago"
                     : !upToDate ? "its ring is older than ours" : "already voted for " + votedFor + " in term " + term;
-            LOG.info("{} refuses {} {} for term {}: {}", ctx.self(), candidate, kind, t, why);
+            // a candidate asks again every tick (see tick): say it once per candidate, term and kind of reason
+            String refusal = candidate + " " + kind + " " + t + " " + why.replaceAll("[0-9]+ ms ago", "");
+            if (!refusal.equals(lastRefusal)) {
+                lastRefusal = refusal;
+                LOG.info("{} refuses {} {} for term {}: {}", ctx.self(), candidate, kind, t, why);
+            }
         }
         ctx.send(candidate, Msg.of(Msg.VOTE, kind, t, grant ? 1 : 0, ctx.self(), term));
     }
